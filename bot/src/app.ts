@@ -1,0 +1,41 @@
+/**
+ * `createApp(deps)`: the Koa application — request id and access log, the error handler, baseline
+ * security headers, and every route. No listening, no process state: tests build as many as they like.
+ */
+import Koa from 'koa';
+import type { Readiness } from './db/lifecycle';
+import { AppError } from './errors';
+import type { RequestState } from './http/context';
+import { errorHandler } from './http/error-handler';
+import { healthRoutes } from './http/health.routes';
+import { requestContext } from './http/request-id';
+import type { Logger } from './logger';
+
+export interface AppDeps {
+  readonly logger: Logger;
+  readonly readiness: () => Promise<Readiness>;
+  /** Trust X-Forwarded-* (behind a reverse proxy that sets them). */
+  readonly trustProxy?: boolean;
+}
+
+export function createApp(deps: AppDeps): Koa<RequestState> {
+  const app = new Koa<RequestState>({ proxy: deps.trustProxy ?? false });
+  // Errors are answered by errorHandler; Koa's default handler would only log them a second time.
+  app.silent = true;
+
+  app.use(requestContext(deps.logger));
+  app.use(errorHandler());
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'same-origin');
+    ctx.set('X-Frame-Options', 'DENY');
+    await next();
+    if (ctx.status === 404 && (ctx.body === undefined || ctx.body === null))
+      throw new AppError('NOT_FOUND', `no route for ${ctx.path}`);
+  });
+
+  const health = healthRoutes({ readiness: deps.readiness });
+  app.use(health.routes());
+  app.use(health.allowedMethods());
+  return app;
+}

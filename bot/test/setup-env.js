@@ -1,0 +1,2 @@
+// Runs before every test file: TypeORM's decorators need the metadata polyfill loaded first.
+require('reflect-metadata');

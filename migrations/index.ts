@@ -1,0 +1,9 @@
+/**
+ * Every migration, in order. Listed explicitly (rather than found by a file glob) so the same list works
+ * from TypeScript in tests and from compiled JavaScript in production; a test checks nothing is missing.
+ * Name files `<epoch-ms>-<PascalVerbNoun>.ts`; write them with the QueryRunner schema API so one file
+ * runs on SQLite and MySQL/MariaDB alike, with a real `down`.
+ */
+import { CreateJobLockAndSetting1795317671810 } from './1795317671810-CreateJobLockAndSetting';
+
+export const allMigrations = [CreateJobLockAndSetting1795317671810];

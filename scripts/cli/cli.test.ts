@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
+import { runCli } from '.';
+
+describe('fieldline CLI', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    env = {
+      LOG_LEVEL: 'silent',
+      DATA_DIR: database.dir,
+      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
+    };
+  });
+  afterAll(() => database.drop());
+
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('prints help listing every command', async () => {
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    for (const name of ['migrate', 'job:list', 'job:run', 'help']) expect(help.out).toContain(`  ${name} `);
+    expect((await cli('help', 'migrate')).out).toMatch(/^fieldline migrate <up\|down\|status>/);
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(64);
+    expect(unknown.err).toContain('Unknown command "frobnicate"');
+  });
+
+  it('refuses to run jobs before the schema is migrated', async () => {
+    const result = await cli('job:run', 'db-maintenance');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/migration\(s\) pending; run "fieldline migrate up" first/);
+  });
+
+  it('migrates up, reports status, reverts a step and re-applies', async () => {
+    const before = await cli('migrate', 'status');
+    expect(before.code).toBe(1);
+    expect(before.out).toMatch(/\[ \] CreateJobLockAndSetting\d{13}/);
+
+    expect((await cli('migrate', 'up')).out).toMatch(/^Applied: CreateJobLockAndSetting/);
+    expect((await cli('migrate', 'up')).out).toBe('Nothing to apply: the schema is up to date.');
+    const after = await cli('migrate', 'status');
+    expect(after).toMatchObject({ code: 0 });
+    expect(after.out).toMatch(/\[x\] CreateJobLockAndSetting\d{13}/);
+
+    expect((await cli('migrate', 'down', '--steps', '1')).out).toMatch(/^Reverted: CreateJobLockAndSetting/);
+    expect((await cli('migrate', 'down')).out).toBe('Nothing to revert.');
+    expect((await cli('migrate', 'up')).code).toBe(0);
+
+    const bad = await cli('migrate', 'sideways');
+    expect(bad.code).toBe(64);
+    expect(bad.err).toContain('unknown action "sideways"');
+    expect((await cli('migrate', 'down', '--steps', 'x')).code).toBe(64);
+  });
+
+  it('lists jobs and runs one now, recording the run', async () => {
+    const list = await cli('job:list');
+    expect(list.code).toBe(0);
+    expect(list.out).toContain('Schedules are in Asia/Shanghai.');
+    expect(list.out).toMatch(/db-maintenance\s+17 3 \* \* \*/);
+    expect(list.out).toContain('never run');
+
+    const run = await cli('job:run', 'db-maintenance');
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(
+      /^db-maintenance: succeeded in \d+ ms — (sqlite: optimized|mysql: analyzed \d+ tables)/,
+    );
+    expect((await cli('job:list')).out).toMatch(/last succeeded at \d{4}-\d\d-\d\dT/);
+
+    const unknown = await cli('job:run', 'nope');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('Known jobs: db-maintenance');
+    expect((await cli('job:run')).code).toBe(64);
+  });
+
+  it('says plainly when the configuration or the database is wrong', async () => {
+    const savedEnv = env;
+    env = { LOG_LEVEL: 'silent', PORT: 'abc' };
+    const badConfig = await cli('migrate', 'status');
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.err).toContain('PORT: must be a whole number');
+    env = { LOG_LEVEL: 'silent', DATABASE_URL: 'mysql://root:hunter2@127.0.0.1:1/fieldline' };
+    const unreachable = await cli('migrate', 'status');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.err).toMatch(/^Cannot reach the mysql database: ECONNREFUSED/);
+    expect(unreachable.err).not.toContain('hunter2');
+    env = savedEnv;
+  });
+});

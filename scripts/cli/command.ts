@@ -1,0 +1,27 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../bot/src/config';
+import type { Logger } from '../../bot/src/logger';
+
+/** What a CLI command gets: where to print, and lazily, the configuration and a database connection. */
+export interface CliContext {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly config: () => Config;
+  readonly logger: () => Logger;
+  /** Connects once (no retries: a CLI should fail fast and say why); closed when the command ends. */
+  readonly database: () => Promise<DataSource>;
+  /** Like `database()`, but refuses to go on while migrations are pending. */
+  readonly migratedDatabase: () => Promise<DataSource>;
+}
+
+export interface CliCommand {
+  readonly name: string;
+  readonly summary: string;
+  /** Shown by `fieldline help <command>`; the first line is the synopsis. */
+  readonly usage: string;
+  /** Returns the process exit code. */
+  run(args: readonly string[], context: CliContext): Promise<number>;
+}
+
+/** A usage mistake: printed with the command's usage, exit code 64 (EX_USAGE). */
+export class UsageError extends Error {}
