@@ -1,8 +1,13 @@
 // Jest runs TypeScript through SWC (fast, decorator metadata for TypeORM); type checking is `tsc --noEmit`.
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+const roots = ['bot', 'admin-web', 'migrations', 'scripts'].filter((dir) => existsSync(path.join(__dirname, dir)));
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/bot', '<rootDir>/admin-web', '<rootDir>/migrations', '<rootDir>/scripts'],
+  roots: roots.map((dir) => `<rootDir>/${dir}`),
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': [
