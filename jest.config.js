@@ -2,7 +2,9 @@
 const { existsSync } = require('node:fs');
 const path = require('node:path');
 
-const roots = ['bot', 'admin-web', 'migrations', 'scripts'].filter((dir) => existsSync(path.join(__dirname, dir)));
+const roots = ['bot', 'admin-web', 'migrations', 'scripts'].filter((dir) =>
+  existsSync(path.join(__dirname, dir)),
+);
 
 /** @type {import('jest').Config} */
 module.exports = {
