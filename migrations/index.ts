@@ -5,5 +5,6 @@
  * runs on SQLite and MySQL/MariaDB alike, with a real `down`.
  */
 import { CreateJobLockAndSetting1795317671810 } from './1795317671810-CreateJobLockAndSetting';
+import { CreateWecomInboxAndToken1795319494839 } from './1795319494839-CreateWecomInboxAndToken';
 
-export const allMigrations = [CreateJobLockAndSetting1795317671810];
+export const allMigrations = [CreateJobLockAndSetting1795317671810, CreateWecomInboxAndToken1795319494839];

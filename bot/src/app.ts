@@ -2,6 +2,7 @@
  * `createApp(deps)`: the Koa application — request id and access log, the error handler, baseline
  * security headers, and every route. No listening, no process state: tests build as many as they like.
  */
+import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Readiness } from './db/lifecycle';
 import { AppError } from './errors';
@@ -14,6 +15,8 @@ import type { Logger } from './logger';
 export interface AppDeps {
   readonly logger: Logger;
   readonly readiness: () => Promise<Readiness>;
+  /** Feature and channel routes (the WeCom webhook, the development fake WeCom API, …). */
+  readonly routers?: readonly Router[];
   /** Trust X-Forwarded-* (behind a reverse proxy that sets them). */
   readonly trustProxy?: boolean;
 }
@@ -34,8 +37,9 @@ export function createApp(deps: AppDeps): Koa<RequestState> {
       throw new AppError('NOT_FOUND', `no route for ${ctx.path}`);
   });
 
-  const health = healthRoutes({ readiness: deps.readiness });
-  app.use(health.routes());
-  app.use(health.allowedMethods());
+  for (const router of [healthRoutes({ readiness: deps.readiness }), ...(deps.routers ?? [])]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
   return app;
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { allMigrations } from '../../migrations';
 import { startTsProcess, runTsProcess } from '../test/processes';
 import { createTestDatabase, eventually, testConfig, type TestDatabase } from '../test/support';
 import { startFieldline, type RunningFieldline } from './main';
@@ -64,7 +65,10 @@ describe('the service', () => {
     await running.database.dataSource.query('DELETE FROM schema_migration');
     const response = await fetch(`${base}/readyz`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({ status: 'not_ready', reason: '有 1 个数据库迁移尚未执行' });
+    expect(await response.json()).toEqual({
+      status: 'not_ready',
+      reason: `有 ${allMigrations.length} 个数据库迁移尚未执行`,
+    });
   });
 
   it('keeps serving /healthz while the database is unreachable, and says why on /readyz', async () => {

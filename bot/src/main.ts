@@ -9,13 +9,19 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseLifecycle } from './db/lifecycle';
 import { serveHttp, type HttpServer } from './http/server';
 import { instanceId } from './instance-id';
-import { allJobs, type Job } from './jobs';
+import type { Dispatcher } from './conversation/dispatcher';
+import type { Job } from './jobs';
 import { Scheduler } from './jobs/scheduler';
 import { createLogger, type Logger } from './logger';
+import { createServices, type Services } from './services';
 
 export interface StartOptions {
   readonly logger?: Logger;
+  /** Replaces the registered jobs (tests). */
   readonly jobs?: readonly Job[];
+  /** Replaces the dispatcher (tests that count effects). */
+  readonly dispatcher?: Dispatcher;
+  readonly replyBudgetMs?: number;
   /** How long in-flight requests may take to finish at shutdown before connections are cut. */
   readonly shutdownGraceMs?: number;
   /** Listen address; the default binds every interface (what a container needs). */
@@ -28,6 +34,7 @@ export interface RunningFieldline {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: DatabaseLifecycle;
+  readonly services: Services;
   /** Resolves once the database is connected and migrated (rejects if stopped first). */
   readonly ready: Promise<void>;
   /** The bound HTTP address, when the web service runs. */
@@ -41,10 +48,19 @@ export async function startFieldline(config: Config, options: StartOptions = {})
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const owner = instanceId();
   const database = new DatabaseLifecycle({ config: config.database, logger });
-
   let server: HttpServer | undefined;
+  const services = await createServices({
+    config,
+    logger,
+    dataSource: () => database.dataSource,
+    owner,
+    selfBaseUrl: () => `http://127.0.0.1:${server?.address.port ?? config.port}`,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
+  });
+
   if (config.services.has('web')) {
-    const app = createApp({ logger, readiness: () => database.readiness() });
+    const app = createApp({ logger, readiness: () => database.readiness(), routers: services.routers });
     server = await serveHttp(app.callback(), options.port ?? config.port, options.host);
     logger.info({ port: server.address.port, services: [...config.services] }, 'listening');
   }
@@ -53,7 +69,7 @@ export async function startFieldline(config: Config, options: StartOptions = {})
   const ready = database.open().then((dataSource) => {
     if (config.services.has('jobs')) {
       scheduler = new Scheduler({
-        jobs: options.jobs ?? allJobs,
+        jobs: options.jobs ?? services.jobs,
         dataSource,
         logger,
         timeZone: config.timeZone,
@@ -71,13 +87,23 @@ export async function startFieldline(config: Config, options: StartOptions = {})
     stopping ??= (async () => {
       logger.info('shutting down');
       await Promise.all([server?.close(options.shutdownGraceMs ?? 10_000), scheduler?.stop()]);
+      await services.wecom.webhook.drain();
       await database.close();
       logger.info('stopped');
     })();
     return stopping;
   };
 
-  return { config, logger, database, ready, address: server?.address, scheduler: () => scheduler, stop };
+  return {
+    config,
+    logger,
+    database,
+    services,
+    ready,
+    address: server?.address,
+    scheduler: () => scheduler,
+    stop,
+  };
 }
 
 async function main(): Promise<void> {

@@ -147,8 +147,10 @@ export interface TestServer {
 }
 
 /** Serves a request handler (e.g. `app.callback()`) on 127.0.0.1 at a free port. */
-export async function startTestServer(handler: http.RequestListener): Promise<TestServer> {
-  const server = http.createServer(handler);
+export async function startTestServer(
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => unknown,
+): Promise<TestServer> {
+  const server = http.createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -168,8 +170,14 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
 type Falsy = undefined | null | false | 0 | '';
 
-export async function eventually<T>(
+export function eventually<T>(
   check: () => Promise<T | Falsy>,
+  timeoutMs?: number,
+  everyMs?: number,
+): Promise<T>;
+export function eventually<T>(check: () => T | Falsy, timeoutMs?: number, everyMs?: number): Promise<T>;
+export async function eventually<T>(
+  check: () => Promise<T | Falsy> | T | Falsy,
   timeoutMs = 10_000,
   everyMs = 25,
 ): Promise<T> {

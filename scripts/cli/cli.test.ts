@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
+import { allMigrations } from '../../migrations';
 import { runCli } from '.';
 
 describe('fieldline CLI', () => {
@@ -43,14 +44,17 @@ describe('fieldline CLI', () => {
     expect(before.code).toBe(1);
     expect(before.out).toMatch(/\[ \] CreateJobLockAndSetting\d{13}/);
 
-    expect((await cli('migrate', 'up')).out).toMatch(/^Applied: CreateJobLockAndSetting/);
+    expect((await cli('migrate', 'up')).out).toBe(`Applied: ${allMigrations.map((m) => m.name).join(', ')}`);
     expect((await cli('migrate', 'up')).out).toBe('Nothing to apply: the schema is up to date.');
     const after = await cli('migrate', 'status');
     expect(after).toMatchObject({ code: 0 });
     expect(after.out).toMatch(/\[x\] CreateJobLockAndSetting\d{13}/);
 
-    expect((await cli('migrate', 'down', '--steps', '1')).out).toMatch(/^Reverted: CreateJobLockAndSetting/);
-    expect((await cli('migrate', 'down')).out).toBe('Nothing to revert.');
+    const latest = allMigrations.at(-1)?.name ?? '';
+    expect((await cli('migrate', 'down')).out).toBe(`Reverted: ${latest}`);
+    const all = await cli('migrate', 'down', '--steps', '99');
+    expect(all.out.split('\n').at(-2)).toBe('Reverted: CreateJobLockAndSetting1795317671810');
+    expect(all.out.split('\n').at(-1)).toBe('Nothing to revert.');
     expect((await cli('migrate', 'up')).code).toBe(0);
 
     const bad = await cli('migrate', 'sideways');

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../bot/src/config';
 import type { Logger } from '../../bot/src/logger';
+import type { Services } from '../../bot/src/services';
 
 /** What a CLI command gets: where to print, and lazily, the configuration and a database connection. */
 export interface CliContext {
@@ -12,6 +13,8 @@ export interface CliContext {
   readonly database: () => Promise<DataSource>;
   /** Like `database()`, but refuses to go on while migrations are pending. */
   readonly migratedDatabase: () => Promise<DataSource>;
+  /** The application's services (WeCom channel, jobs) on the migrated database. */
+  readonly services: () => Promise<Services>;
 }
 
 export interface CliCommand {

@@ -8,7 +8,9 @@ import { createDataSource } from '../../bot/src/db/data-source';
 import { ensureDatabase } from '../../bot/src/db/ensure-database';
 import { describeDbError } from '../../bot/src/db/lifecycle';
 import { migrationStatus } from '../../bot/src/db/migrations';
+import { instanceId } from '../../bot/src/instance-id';
 import { createLogger, type Logger } from '../../bot/src/logger';
+import { createServices, type Services } from '../../bot/src/services';
 import { UsageError, type CliCommand, type CliContext } from './command';
 import { jobListCommand, jobRunCommand } from './jobs.command';
 import { migrateCommand } from './migrate.command';
@@ -58,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let config: Config | undefined;
   let logger: Logger | undefined;
   let dataSource: DataSource | undefined;
+  let services: Services | undefined;
   const context: CliContext = {
     out: io.out,
     err: io.err,
@@ -84,6 +87,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         throw new CliFailure(`${pending.length} migration(s) pending; run "fieldline migrate up" first.`);
       }
       return ready;
+    },
+    async services() {
+      if (services) return services;
+      const ready = await context.migratedDatabase();
+      const config = context.config();
+      services = await createServices({
+        config,
+        logger: context.logger(),
+        dataSource: () => ready,
+        owner: `cli:${instanceId()}`,
+        selfBaseUrl: () => `http://127.0.0.1:${config.port}`,
+      });
+      return services;
     },
   };
 

@@ -1,4 +1,4 @@
-import { allJobs, findJob, JobLock, runJobNow } from '../../bot/src/jobs';
+import { findJob, JobLock, runJobNow } from '../../bot/src/jobs';
 import { instanceId } from '../../bot/src/instance-id';
 import { UsageError, type CliCommand } from './command';
 
@@ -6,13 +6,14 @@ export const jobListCommand: CliCommand = {
   name: 'job:list',
   summary: 'List scheduled jobs with their schedule and last run',
   usage: 'fieldline job:list',
-  async run(args, { out, config, migratedDatabase }) {
+  async run(args, { out, config, migratedDatabase, services }) {
     if (args.length > 0) throw new UsageError('job:list takes no arguments');
     const dataSource = await migratedDatabase();
+    const { jobs } = await services();
     const rows = await dataSource.manager.find(JobLock);
     const byName = new Map(rows.map((row) => [row.name, row]));
     out(`Schedules are in ${config().timeZone}.`);
-    for (const job of allJobs) {
+    for (const job of jobs) {
       const row = byName.get(job.name);
       const last = row?.lastStartedAt
         ? `last ${row.lastStatus ?? '?'} at ${row.lastStartedAt.toISOString()}${row.lastSummary ? ` — ${row.lastSummary}` : ''}`
@@ -28,15 +29,16 @@ export const jobRunCommand: CliCommand = {
   name: 'job:run',
   summary: 'Run one job once, now (refused while another instance is running it)',
   usage: 'fieldline job:run <name>',
-  async run(args, { out, err, logger, migratedDatabase }) {
+  async run(args, { out, err, logger, migratedDatabase, services }) {
     const [name] = args;
     if (name === undefined || args.length > 1) throw new UsageError('expected exactly one job name');
-    const job = findJob(name);
+    const dataSource = await migratedDatabase();
+    const { jobs } = await services();
+    const job = findJob(name, jobs);
     if (!job) {
-      err(`No job named "${name}". Known jobs: ${allJobs.map((known) => known.name).join(', ')}`);
+      err(`No job named "${name}". Known jobs: ${jobs.map((known) => known.name).join(', ')}`);
       return 1;
     }
-    const dataSource = await migratedDatabase();
     const outcome = await runJobNow({ job, dataSource, logger: logger(), owner: `cli:${instanceId()}` });
     switch (outcome.status) {
       case 'succeeded':

@@ -1,8 +1,9 @@
 /**
- * Every entity the DataSource knows, gathered from the features' public `index.ts` files (DESIGN §3).
- * A feature that adds an entity adds it to its index and to this list.
+ * Every entity the DataSource knows, gathered from the public `index.ts` of features and channels
+ * (DESIGN §3). Whoever adds an entity adds it here.
  */
+import { InboundMessageRecord, WecomAccessToken } from '../channels/wecom';
 import { SettingEntry } from '../features/settings';
 import { JobLock } from '../jobs/job-lock.entity';
 
-export const allEntities = [JobLock, SettingEntry];
+export const allEntities = [JobLock, SettingEntry, InboundMessageRecord, WecomAccessToken];

@@ -17,7 +17,9 @@ export async function migrationStatus(dataSource: DataSource): Promise<Migration
   const known = dataSource.migrations
     .map((migration) => migration.name ?? migration.constructor.name)
     .sort((a, b) => Number(a.slice(-13)) - Number(b.slice(-13)));
-  const applied = (await executor.getExecutedMigrations()).map((migration) => migration.name);
+  const applied = (await executor.getExecutedMigrations())
+    .map((migration) => migration.name)
+    .sort((a, b) => Number(a.slice(-13)) - Number(b.slice(-13)));
   const appliedSet = new Set(applied);
   const knownSet = new Set(known);
   return {

@@ -19,4 +19,8 @@ export const enUS: Record<MessageKey, string> = {
   'health.notReady.pendingMigrations': '{count} database migration(s) have not been applied',
   'health.notReady.unreachable': 'The database is not answering: {reason}',
   'health.notReady.closed': 'The service is shutting down',
+  'bot.welcome':
+    'Welcome to the field support service! Message the back office here when you are stuck on site, spot a hazard or a lead, or need an order completed.',
+  'bot.help':
+    'Hello, this is the field support service. Your message was received. Account binding, hazard and lead reports, questions, on-site support and offline completion are being switched on; you will be told here when they are.',
 };

@@ -19,6 +19,10 @@ export const zhCN = {
   'health.notReady.pendingMigrations': '有 {count} 个数据库迁移尚未执行',
   'health.notReady.unreachable': '数据库无响应：{reason}',
   'health.notReady.closed': '服务正在停止',
+  'bot.welcome':
+    '欢迎使用装维“倒三角”支撑服务！现场遇到疑难、发现隐患商机或需要线下报竣，都可以在这里发消息给后台。',
+  'bot.help':
+    '您好，这里是装维“倒三角”支撑服务。消息已收到。账号绑定、隐患/商机上报、我要提问、现场支撑、线下报竣等功能正在陆续开通，开通后将在此通知您。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -1,5 +1,6 @@
 /**
- * The job registry: every scheduled job, by name. Features add their jobs here (through their index.ts).
+ * Jobs that need nothing but the database. The full list — these plus the jobs of channels and features,
+ * which need their services — is assembled in services.ts.
  */
 import { dbMaintenanceJob } from './db-maintenance.job';
 import type { Job } from './job';
@@ -8,8 +9,8 @@ export type { Job, JobContext } from './job';
 export { JobLock } from './job-lock.entity';
 export { runJobNow, type JobRunOutcome } from './runner';
 
-export const allJobs: readonly Job[] = [dbMaintenanceJob];
+export const coreJobs: readonly Job[] = [dbMaintenanceJob];
 
-export function findJob(name: string, jobs: readonly Job[] = allJobs): Job | undefined {
+export function findJob(name: string, jobs: readonly Job[]): Job | undefined {
   return jobs.find((job) => job.name === name);
 }

@@ -1,0 +1,234 @@
+/**
+ * A stand-in for WeCom's server API (gettoken, message/send, media/get, menu/create), faithful to the
+ * behaviour the client depends on: tokens that expire or are revoked (40014/42001), a bad secret (40001),
+ * errors as JSON with HTTP 200, media served as files. It serves development mode (no WECOM_* settings:
+ * mounted under /__dev/wecom-api on the service itself, so the simulator can show pushed messages) and
+ * the tests (on its own port). It is never mounted when a real corp is configured.
+ */
+import { randomBytes } from 'node:crypto';
+import Router from '@koa/router';
+import type { Context } from 'koa';
+
+export interface FakeWecomCorp {
+  readonly corpId: string;
+  readonly secret: string;
+  readonly agentId: number;
+}
+
+export interface FakeMessage {
+  readonly id: number;
+  readonly touser: string;
+  readonly msgtype: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+  readonly at: number;
+}
+
+interface InjectedFailure {
+  readonly endpoint: string;
+  readonly errcode: number;
+  remaining: number;
+}
+
+const TOKEN_TTL_SECONDS = 7200;
+const MAX_JSON_BYTES = 256 * 1024;
+
+/** The fake's memory, exposed so tests can inspect it and inject faults. */
+export class FakeWecomState {
+  readonly messages: FakeMessage[] = [];
+  readonly menus: Array<Readonly<Record<string, unknown>>> = [];
+  gettokenCalls = 0;
+  private readonly tokens = new Map<string, number>();
+  private readonly media = new Map<string, { data: Buffer; contentType: string }>();
+  private readonly failures: InjectedFailure[] = [];
+  private readonly listeners = new Set<() => void>();
+  private nextMessageId = 1;
+
+  constructor(
+    readonly corp: FakeWecomCorp,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  issueToken(): { token: string; expiresIn: number } {
+    const token = `fake-${randomBytes(16).toString('hex')}`;
+    this.tokens.set(token, this.clock() + TOKEN_TTL_SECONDS * 1000);
+    return { token, expiresIn: TOKEN_TTL_SECONDS };
+  }
+
+  /** 0 when valid, else WeCom's errcode for it. */
+  checkToken(token: string | undefined): number {
+    if (token === undefined || token === '') return 41001;
+    const expiresAt = this.tokens.get(token);
+    if (expiresAt === undefined) return 40014;
+    return expiresAt > this.clock() ? 0 : 42001;
+  }
+
+  /** WeCom may revoke tokens early; the client must notice (40014) and refresh once. */
+  revokeAllTokens(): void {
+    this.tokens.clear();
+  }
+
+  /** Makes the next `times` calls to `endpoint` answer `errcode`. */
+  failNext(endpoint: string, errcode: number, times = 1): void {
+    this.failures.push({ endpoint, errcode, remaining: times });
+  }
+
+  takeFailure(endpoint: string): number | undefined {
+    const failure = this.failures.find(
+      (candidate) => candidate.endpoint === endpoint && candidate.remaining > 0,
+    );
+    if (!failure) return undefined;
+    failure.remaining -= 1;
+    return failure.errcode;
+  }
+
+  /** Stores a file as a member's phone would upload it; returns its MediaId. */
+  addMedia(data: Buffer, contentType: string): string {
+    const mediaId = `M${randomBytes(12).toString('hex')}`;
+    this.media.set(mediaId, { data, contentType });
+    return mediaId;
+  }
+
+  getMedia(mediaId: string): { data: Buffer; contentType: string } | undefined {
+    return this.media.get(mediaId);
+  }
+
+  record(touser: string, msgtype: string, payload: Record<string, unknown>): FakeMessage {
+    const message = { id: this.nextMessageId++, touser, msgtype, payload, at: this.clock() };
+    this.messages.push(message);
+    for (const listener of this.listeners) listener();
+    return message;
+  }
+
+  messagesFor(touser: string, afterId = 0): FakeMessage[] {
+    return this.messages.filter((message) => message.touser === touser && message.id > afterId);
+  }
+
+  /** Resolves when a message arrives or after `ms`. */
+  waitForMessage(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.listeners.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.listeners.add(done);
+    });
+  }
+}
+
+async function readJson(ctx: Context): Promise<Record<string, unknown> | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(ctx: Context, errcode: number, errmsg: string): void {
+  ctx.type = 'application/json';
+  ctx.body = { errcode, errmsg };
+}
+
+const MSG_TYPES = new Set(['text', 'markdown', 'textcard', 'news', 'template_card', 'image', 'file']);
+
+/** Routes of the fake API, optionally under a prefix (development mode mounts it on the service). */
+export function fakeWecomApiRoutes(state: FakeWecomState, prefix = ''): Router {
+  const router = new Router({ prefix });
+  const tokenOk = (ctx: Context, endpoint: string): boolean => {
+    const injected = state.takeFailure(endpoint);
+    if (injected !== undefined) {
+      fail(ctx, injected, `injected failure for ${endpoint}`);
+      return false;
+    }
+    const code = state.checkToken(
+      typeof ctx.query.access_token === 'string' ? ctx.query.access_token : undefined,
+    );
+    if (code !== 0) {
+      fail(ctx, code, code === 42001 ? 'access_token expired' : 'invalid access_token');
+      return false;
+    }
+    return true;
+  };
+
+  router.get('/cgi-bin/gettoken', (ctx) => {
+    state.gettokenCalls += 1;
+    const injected = state.takeFailure('gettoken');
+    if (injected !== undefined) return fail(ctx, injected, 'injected failure for gettoken');
+    if (ctx.query.corpid !== state.corp.corpId) return fail(ctx, 40013, 'invalid corpid');
+    if (ctx.query.corpsecret !== state.corp.secret) return fail(ctx, 40001, 'invalid credential');
+    const { token, expiresIn } = state.issueToken();
+    ctx.body = { errcode: 0, errmsg: 'ok', access_token: token, expires_in: expiresIn };
+  });
+
+  router.post('/cgi-bin/message/send', async (ctx) => {
+    if (!tokenOk(ctx, 'message/send')) return;
+    const body = await readJson(ctx);
+    if (!body) return fail(ctx, 47001, 'data format error');
+    const { touser, msgtype, agentid } = body;
+    if (agentid !== state.corp.agentId) return fail(ctx, 40056, 'invalid agentid');
+    if (typeof msgtype !== 'string' || !MSG_TYPES.has(msgtype) || typeof body[msgtype] !== 'object') {
+      return fail(ctx, 40008, 'invalid message type');
+    }
+    if (typeof touser !== 'string' || touser === '') return fail(ctx, 40031, 'invalid user list');
+    if (msgtype === 'text') {
+      const content = (body.text as { content?: unknown }).content;
+      if (typeof content !== 'string' || Buffer.byteLength(content) > 2048)
+        return fail(ctx, 44004, 'text content invalid');
+    }
+    const recorded = touser
+      .split('|')
+      .map((user) => state.record(user, msgtype, body[msgtype] as Record<string, unknown>));
+    ctx.body = { errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `msg${recorded[0]?.id ?? 0}` };
+  });
+
+  router.get('/cgi-bin/media/get', (ctx) => {
+    if (!tokenOk(ctx, 'media/get')) return;
+    const media = typeof ctx.query.media_id === 'string' ? state.getMedia(ctx.query.media_id) : undefined;
+    if (!media) return fail(ctx, 40007, 'invalid media_id');
+    ctx.type = media.contentType;
+    ctx.set('Content-Disposition', 'attachment; filename="media"');
+    ctx.body = media.data;
+  });
+
+  router.post('/cgi-bin/menu/create', async (ctx) => {
+    if (!tokenOk(ctx, 'menu/create')) return;
+    if (ctx.query.agentid !== String(state.corp.agentId)) return fail(ctx, 40056, 'invalid agentid');
+    const body = await readJson(ctx);
+    if (!body || !Array.isArray(body.button) || body.button.length === 0 || body.button.length > 3) {
+      return fail(ctx, 40016, 'invalid button size');
+    }
+    state.menus.push(body);
+    ctx.body = { errcode: 0, errmsg: 'ok' };
+  });
+
+  // What the member's phone does, not part of WeCom's server API: upload a photo to get a MediaId.
+  router.post('/__fake/media', async (ctx) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+    ctx.body = {
+      media_id: state.addMedia(Buffer.concat(chunks), ctx.get('content-type') || 'application/octet-stream'),
+    };
+  });
+
+  // What the member's phone shows: messages pushed to them, long-polled by the simulator.
+  router.get('/__fake/messages', async (ctx) => {
+    const touser = typeof ctx.query.touser === 'string' ? ctx.query.touser : '';
+    const after = Number(ctx.query.after ?? 0) || 0;
+    const wait = Math.min(Number(ctx.query.wait ?? 0) || 0, 25_000);
+    if (state.messagesFor(touser, after).length === 0 && wait > 0) await state.waitForMessage(wait);
+    ctx.body = { messages: state.messagesFor(touser, after) };
+  });
+
+  return router;
+}

@@ -1,0 +1,248 @@
+/**
+ * The WeCom inbox: accept a callback exactly once, process it in one transaction with everything it
+ * changes (DESIGN §2 steps 8–9), and make sure its reply reaches the member — passively when the webhook
+ * can still answer, by message/send when it cannot. Rows left behind by a crash or a failure are picked
+ * up again by the `wecom-inbox` job.
+ */
+import type { DataSource } from 'typeorm';
+import type { Dispatcher } from '../../conversation/dispatcher';
+import type { BotReply } from '../../conversation/reply';
+import { inTransaction } from '../../db/transaction';
+import type { Logger } from '../../logger';
+import { InboundMessageRecord, type ReplyChannel } from './inbound-message.entity';
+import type { InboundMessage } from './message';
+import { TEXT_LIMIT_BYTES } from './throttle';
+
+export const DEFAULT_LEASE_MS = 60_000;
+export const MAX_ATTEMPTS = 5;
+
+export type Accepted =
+  | { readonly duplicate: false; readonly id: number }
+  | { readonly duplicate: true; readonly record: InboundMessageRecord };
+
+export interface Processed {
+  readonly replies: readonly BotReply[];
+  readonly channel: ReplyChannel;
+}
+
+/** Sends replies to a member through message/send (throttled). */
+export type ReplyPusher = (toUser: string, replies: readonly BotReply[]) => Promise<void>;
+
+export interface InboxOptions {
+  readonly dataSource: () => DataSource;
+  readonly dispatcher: Dispatcher;
+  readonly pushReplies: ReplyPusher;
+  readonly logger: Logger;
+  readonly leaseMs?: number;
+  readonly clock?: () => Date;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const candidates = [error, (error as { driverError?: unknown } | undefined)?.driverError];
+  return candidates.some((candidate) => {
+    if (candidate === null || typeof candidate !== 'object') return false;
+    const { errno, code } = candidate as { errno?: unknown; code?: unknown };
+    return errno === 1062 || code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  });
+}
+
+/** One short text can go back in the HTTP answer; anything else is pushed. */
+export function replyChannelFor(replies: readonly BotReply[]): ReplyChannel {
+  if (replies.length === 0) return null;
+  const [only] = replies;
+  return replies.length === 1 && only?.type === 'text' && Buffer.byteLength(only.content) <= TEXT_LIMIT_BYTES
+    ? null
+    : 'push';
+}
+
+export class Inbox {
+  private readonly leaseMs: number;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: InboxOptions) {
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /**
+   * Stores the message under its dedupe key, already claimed for processing by the caller. A second
+   * delivery of the same message gets the stored row back instead.
+   */
+  async accept(message: InboundMessage, dedupeKey: string): Promise<Accepted> {
+    const dataSource = this.options.dataSource();
+    const now = this.clock();
+    try {
+      const id = await inTransaction(dataSource, async (manager) => {
+        const result = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(InboundMessageRecord)
+          .values({
+            dedupeKey,
+            fromUser: message.fromUserName.slice(0, 64),
+            msgType: message.type === 'unsupported' ? message.msgType.slice(0, 32) : message.type,
+            event:
+              message.type === 'event'
+                ? message.event
+                : message.type === 'unsupported'
+                  ? (message.event?.slice(0, 64) ?? null)
+                  : null,
+            payload: message,
+            status: 'processing',
+            attempts: 1,
+            leaseUntil: new Date(now.getTime() + this.leaseMs),
+            receivedAt: now,
+          })
+          .updateEntity(false)
+          .execute();
+        return insertedId(result.raw);
+      });
+      return { duplicate: false, id };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const record = await dataSource.manager.findOneByOrFail(InboundMessageRecord, { dedupeKey });
+      return { duplicate: true, record };
+    }
+  }
+
+  /**
+   * Runs the dispatcher and records the outcome in one transaction. `attempt` is the claim this caller
+   * holds; if the row was claimed again since (the recovery job took over after our lease ran out), the
+   * transaction is rolled back: one effect only.
+   */
+  async process(id: number, message: InboundMessage, attempt: number): Promise<Processed> {
+    const dataSource = this.options.dataSource();
+    const now = this.clock();
+    try {
+      return await inTransaction(dataSource, async (manager) => {
+        const replies = await this.options.dispatcher({ message, manager, now });
+        const channel = replyChannelFor(replies);
+        const result = await manager.update(
+          InboundMessageRecord,
+          { id, status: 'processing', attempts: attempt },
+          {
+            status: 'done',
+            reply: [...replies],
+            replyChannel: channel,
+            processedAt: now,
+            leaseUntil: null,
+            lastError: null,
+          },
+        );
+        if (result.affected !== 1)
+          throw new Error(`inbound message ${id} is no longer claimed by this process`);
+        return { replies, channel };
+      });
+    } catch (error) {
+      const retryAt = new Date(this.clock().getTime() + this.leaseMs);
+      await inTransaction(dataSource, (manager) =>
+        manager.update(
+          InboundMessageRecord,
+          { id, status: 'processing', attempts: attempt },
+          { status: 'failed', leaseUntil: retryAt, lastError: describe(error) },
+        ),
+      ).catch(() => undefined);
+      this.options.logger.error({ err: error, inboundId: id }, 'processing an inbound message failed');
+      throw error;
+    }
+  }
+
+  /** Pushes a processed message's replies through message/send and records that it did. */
+  async deliverByPush(id: number, toUser: string, replies: readonly BotReply[]): Promise<void> {
+    const dataSource = this.options.dataSource();
+    await inTransaction(dataSource, (manager) =>
+      manager.update(InboundMessageRecord, { id }, { replyChannel: 'push' }),
+    );
+    try {
+      await this.options.pushReplies(toUser, replies);
+      await inTransaction(dataSource, (manager) =>
+        manager.update(InboundMessageRecord, { id }, { pushedAt: this.clock(), lastError: null }),
+      );
+    } catch (error) {
+      await inTransaction(dataSource, (manager) =>
+        manager
+          .createQueryBuilder()
+          .update(InboundMessageRecord)
+          .set({ pushAttempts: () => 'push_attempts + 1', lastError: describe(error) })
+          .where({ id })
+          .execute(),
+      );
+      this.options.logger.warn(
+        { err: error, inboundId: id },
+        'pushing a reply failed; the wecom-inbox job will retry',
+      );
+    }
+  }
+
+  /**
+   * Finishes what a crash or a failure left behind: messages never processed (or whose processing lease
+   * ran out) are processed now and answered by push; replies whose push failed are pushed again.
+   * Returns how many rows it handled.
+   */
+  async recover(limit = 50): Promise<number> {
+    const dataSource = this.options.dataSource();
+    const now = this.clock();
+    const stuck = await dataSource.manager
+      .createQueryBuilder(InboundMessageRecord, 'm')
+      .where("m.status IN ('received', 'processing', 'failed')")
+      .andWhere('(m.lease_until IS NULL OR m.lease_until < :now)', { now })
+      .andWhere('m.attempts < :max', { max: MAX_ATTEMPTS })
+      .orderBy('m.id')
+      .limit(limit)
+      .getMany();
+    let handled = 0;
+    for (const row of stuck) {
+      if (!(await this.claim(row, now))) continue;
+      handled += 1;
+      try {
+        const { replies, channel } = await this.process(row.id, row.payload, row.attempts + 1);
+        if (replies.length > 0) await this.deliverByPush(row.id, row.fromUser, replies);
+        this.options.logger.info({ inboundId: row.id, channel }, 'recovered an unprocessed inbound message');
+      } catch {
+        // Recorded as failed by process(); the next run tries again until MAX_ATTEMPTS.
+      }
+    }
+    const unpushed = await dataSource.manager
+      .createQueryBuilder(InboundMessageRecord, 'm')
+      .where("m.status = 'done' AND m.reply_channel = 'push' AND m.pushed_at IS NULL")
+      .andWhere('m.push_attempts < :max', { max: MAX_ATTEMPTS })
+      .andWhere('m.processed_at < :settled', { settled: new Date(now.getTime() - 30_000) })
+      .orderBy('m.id')
+      .limit(limit)
+      .getMany();
+    for (const row of unpushed) {
+      await this.deliverByPush(row.id, row.fromUser, row.reply ?? []);
+      handled += 1;
+    }
+    return handled;
+  }
+
+  /** Takes a row over for processing if nobody else did in the meantime. */
+  private async claim(row: InboundMessageRecord, now: Date): Promise<boolean> {
+    return inTransaction(this.options.dataSource(), async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(InboundMessageRecord)
+        .set({
+          status: 'processing',
+          attempts: () => 'attempts + 1',
+          leaseUntil: new Date(now.getTime() + this.leaseMs),
+        })
+        .where({ id: row.id, status: row.status, attempts: row.attempts })
+        .execute();
+      return result.affected === 1;
+    });
+  }
+}
+
+/** The auto-increment id of a single-row insert: mysql2 reports `insertId`, better-sqlite3 the row id. */
+function insertedId(raw: unknown): number {
+  const id = typeof raw === 'object' && raw !== null ? (raw as { insertId?: unknown }).insertId : raw;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0)
+    throw new Error(`no inserted id in ${String(raw)}`);
+  return id;
+}
+
+function describe(error: unknown): string {
+  return (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 2000);
+}

@@ -1,0 +1,310 @@
+import http from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { WecomClient } from '../../../../scripts/sim/wecom-client';
+import { eventually, sleep, createTestDatabase, type TestDatabase } from '../../../test/support';
+import { startBot, startFakeWecom, TEST_CORP, type FakeWecom, type RunningBot } from '../../../test/wecom';
+import type { Dispatcher } from '../../conversation/dispatcher';
+import { textReply } from '../../conversation/reply';
+import { InboundMessageRecord } from './inbound-message.entity';
+import type { InboundMessage } from './message';
+
+/** A dispatcher whose behaviour each test sets, and which counts what it was given (the "effects"). */
+const effects: InboundMessage[] = [];
+let behaviour: (message: InboundMessage) => Promise<ReturnType<typeof textReply>[]> = (message) =>
+  Promise.resolve(message.type === 'text' ? [textReply(`收到：${message.content}`)] : []);
+const countingDispatcher: Dispatcher = async ({ message }) => {
+  effects.push(message);
+  return behaviour(message);
+};
+
+describe('WeCom callback', () => {
+  let database: TestDatabase;
+  let fake: FakeWecom;
+  let bot: RunningBot;
+  let member: WecomClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    fake = await startFakeWecom();
+    bot = await startBot({ database, apiBase: fake.url, dispatcher: countingDispatcher, replyBudgetMs: 300 });
+    member = bot.client('zhangsan');
+  });
+  afterAll(async () => {
+    await bot.stop();
+    await fake.close();
+    await database.drop();
+  });
+  beforeEach(() => {
+    effects.length = 0;
+    behaviour = (message) =>
+      Promise.resolve(message.type === 'text' ? [textReply(`收到：${message.content}`)] : []);
+  });
+
+  const rows = () =>
+    bot.running.database.dataSource.manager.find(InboundMessageRecord, { order: { id: 'ASC' } });
+
+  describe('URL verification', () => {
+    it('answers the decrypted echostr as bare text', async () => {
+      const answer = await member.verifyUrl('1616140317555161061');
+      expect(answer).toMatchObject({ status: 200, body: '1616140317555161061' });
+    });
+
+    it('refuses a forged verification', async () => {
+      const url = `${bot.baseUrl}/wecom/callback?msg_signature=${'0'.repeat(40)}&timestamp=${Math.floor(Date.now() / 1000)}&nonce=1&echostr=abcd`;
+      expect((await fetch(url)).status).toBe(401);
+    });
+  });
+
+  describe('messages', () => {
+    it('answers a text message with an encrypted passive reply, To/From swapped', async () => {
+      const result = await member.deliver(member.textXml('光猫注册失败'));
+      expect(result.status).toBe(200);
+      expect(result.reply).toEqual({
+        toUser: 'zhangsan',
+        fromUser: TEST_CORP.corpId,
+        msgType: 'text',
+        content: '收到：光猫注册失败',
+      });
+      expect(effects).toHaveLength(1);
+      const [row] = (await rows()).slice(-1);
+      expect(row).toMatchObject({
+        status: 'done',
+        fromUser: 'zhangsan',
+        msgType: 'text',
+        replyChannel: null,
+      });
+    });
+
+    it('keeps "]]>" and emoji well-formed in the passive reply', async () => {
+      behaviour = () => Promise.resolve([textReply('a]]>b 👷‍♂️ <xml> & "quotes"')]);
+      const result = await member.deliver(member.textXml('hi'));
+      expect(result.reply?.content).toBe('a]]>b 👷‍♂️ <xml> & "quotes"');
+    });
+
+    it('records and acknowledges an unsupported message type with an empty 200', async () => {
+      const result = await member.deliver(
+        member.messageXml('miniprogram_notice', [['MsgId', WecomClient.nextMsgId()]]),
+      );
+      expect(result).toMatchObject({ status: 200, body: '', reply: undefined });
+      expect((await rows()).at(-1)).toMatchObject({ msgType: 'miniprogram_notice', status: 'done' });
+    });
+  });
+
+  describe('retries and duplicates', () => {
+    it('gives five concurrent identical deliveries exactly one effect', async () => {
+      const delivery = member.sign(member.textXml('同一条消息'));
+      const before = (await rows()).length;
+      const answers = await Promise.all(Array.from({ length: 5 }, () => member.post(delivery)));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+      expect(effects).toHaveLength(1);
+      expect((await rows()).length).toBe(before + 1);
+      const replies = answers.map((answer) => member.openReply(answer.body)).filter(Boolean);
+      expect(replies.length).toBeGreaterThanOrEqual(1);
+      for (const reply of replies) expect(reply?.content).toBe('收到：同一条消息');
+    });
+
+    it('repeats the stored passive reply to a later retry without a second effect', async () => {
+      const delivery = member.sign(member.textXml('重试'));
+      const first = await member.post(delivery);
+      const retry = await member.post(delivery);
+      expect(effects).toHaveLength(1);
+      expect(member.openReply(retry.body)?.content).toBe(member.openReply(first.body)?.content);
+    });
+
+    it('treats two different clicks in the same second as two messages', async () => {
+      const second = Math.floor(Date.now() / 1000);
+      const answers = await Promise.all([
+        member.deliver(member.eventXml('click', 'REPORT_HAZARD', [], second)),
+        member.deliver(member.eventXml('click', 'REPORT_LEAD', [], second)),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      expect(effects.map((message) => (message.type === 'event' ? message.eventKey : '')).sort()).toEqual([
+        'REPORT_HAZARD',
+        'REPORT_LEAD',
+      ]);
+    });
+  });
+
+  describe('replies that cannot be passive', () => {
+    it('answers at once when processing runs past the budget, then pushes the reply', async () => {
+      behaviour = async () => {
+        await sleep(700);
+        return [textReply('慢慢处理完了')];
+      };
+      const result = await member.deliver(member.textXml('慢'));
+      expect(result).toMatchObject({ status: 200, body: '', deliveries: 1 });
+      const pushed = await eventually(() =>
+        fake.state
+          .messagesFor('zhangsan')
+          .find((m) => m.msgtype === 'text' && (m.payload as { content: string }).content === '慢慢处理完了'),
+      );
+      expect(pushed).toBeDefined();
+      const row = await eventually(async () =>
+        (await rows()).find((r) => r.pushedAt !== null && r.reply?.[0]?.type === 'text'),
+      );
+      expect(row).toMatchObject({ replyChannel: 'push', status: 'done' });
+    });
+
+    it('splits a text over 2048 bytes into several pushed messages, in order', async () => {
+      const long = Array.from(
+        { length: 120 },
+        (_, i) => `第${i + 1}步：检查光猫 PON 灯状态并记录光功率。`,
+      ).join('\n');
+      expect(Buffer.byteLength(long)).toBeGreaterThan(4096);
+      behaviour = () => Promise.resolve([textReply(long)]);
+      const after = fake.state.messages.at(-1)?.id ?? 0;
+      const result = await member.deliver(member.textXml('长回复'));
+      expect(result).toMatchObject({ status: 200, body: '' });
+      const parts = await eventually(() => {
+        const messages = fake.state
+          .messagesFor('zhangsan', after)
+          .map((m) => (m.payload as { content: string }).content);
+        return messages.join('\n') === long ? messages : undefined;
+      });
+      expect(parts.length).toBeGreaterThanOrEqual(3);
+      for (const part of parts) expect(Buffer.byteLength(part)).toBeLessThanOrEqual(2048);
+    });
+  });
+
+  describe('recovery', () => {
+    it('re-processes a message whose processing failed, and pushes the reply', async () => {
+      let calls = 0;
+      behaviour = (message) => {
+        calls += 1;
+        if (calls === 1) return Promise.reject(new Error('database hiccup'));
+        return Promise.resolve([textReply(`补发：${message.type === 'text' ? message.content : ''}`)]);
+      };
+      const result = await member.deliver(member.textXml('失败后重试'));
+      expect(result).toMatchObject({ status: 200, body: '' });
+      const failed = (await rows()).at(-1);
+      expect(failed).toMatchObject({ status: 'failed', lastError: 'Error: database hiccup' });
+
+      // The wecom-inbox job runs once the retry delay (the lease) has passed.
+      await bot.running.database.dataSource.manager.update(
+        InboundMessageRecord,
+        { id: failed?.id },
+        { leaseUntil: new Date(0) },
+      );
+      expect(await bot.running.services.wecom.inbox.recover()).toBe(1);
+      expect((await rows()).at(-1)).toMatchObject({ status: 'done', attempts: 2, replyChannel: 'push' });
+      expect(fake.state.messagesFor('zhangsan').at(-1)?.payload).toEqual({ content: '补发：失败后重试' });
+    });
+
+    it('finishes a message left mid-processing by a crashed instance, exactly once', async () => {
+      const manager = bot.running.database.dataSource.manager;
+      const message = { ...(await rows())[0]!.payload, msgId: 'crashed-1' } as InboundMessage;
+      await manager.insert(InboundMessageRecord, {
+        dedupeKey: 'msg:crashed-1',
+        fromUser: 'zhangsan',
+        msgType: 'text',
+        event: null,
+        payload: message,
+        status: 'processing',
+        attempts: 1,
+        leaseUntil: new Date(Date.now() - 1000),
+        receivedAt: new Date(),
+      });
+      const recovered = await Promise.all([
+        bot.running.services.wecom.inbox.recover(),
+        bot.running.services.wecom.inbox.recover(),
+      ]);
+      expect(recovered.reduce((sum, count) => sum + count, 0)).toBe(1);
+      expect(effects).toHaveLength(1);
+      expect(
+        await manager.findOneByOrFail(InboundMessageRecord, { dedupeKey: 'msg:crashed-1' }),
+      ).toMatchObject({
+        status: 'done',
+        attempts: 2,
+      });
+    });
+  });
+
+  describe('refusals: nothing processed, a clear status, never a 500', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    async function expectRefused(response: Promise<{ status: number }>, status: number) {
+      const before = (await rows()).length;
+      expect((await response).status).toBe(status);
+      expect((await rows()).length).toBe(before);
+      expect(effects).toHaveLength(0);
+    }
+
+    it('401 for a forged signature', async () => {
+      const delivery = member.sign(member.textXml('forged'));
+      await expectRefused(
+        member.post({ ...delivery, url: delivery.url.replace(/msg_signature=[0-9a-f]/, 'msg_signature=x') }),
+        401,
+      );
+      const tampered = member.sign(member.textXml('tampered'));
+      await expectRefused(
+        member.post({
+          ...tampered,
+          body: tampered.body.replace(/<Encrypt><!\[CDATA\[./, '<Encrypt><![CDATA[A'),
+        }),
+        401,
+      );
+    });
+
+    it('401 for a stale or future timestamp (a replay)', async () => {
+      await expectRefused(member.post(member.sign(member.textXml('old'), { timestamp: now() - 301 })), 401);
+      await expectRefused(
+        member.post(member.sign(member.textXml('future'), { timestamp: now() + 301 })),
+        401,
+      );
+    });
+
+    it('401 for a message encrypted for another corp, or under another key', async () => {
+      await expectRefused(
+        member.post(member.sign(member.textXml('other corp'), { corpId: 'wwsomeoneelse1234' })),
+        401,
+      );
+      const otherKey = new WecomClient({
+        ...member.options,
+        corp: { ...TEST_CORP, encodingAesKey: 'B'.repeat(43) },
+      });
+      await expectRefused(otherKey.post(otherKey.sign(otherKey.textXml('other key'))), 401);
+    });
+
+    it('400 for malformed envelopes, parameters and inner XML', async () => {
+      const delivery = member.sign(member.textXml('x'));
+      await expectRefused(member.post({ ...delivery, body: '<xml><Encrypt>' }), 400);
+      await expectRefused(member.post({ ...delivery, body: 'not xml at all' }), 400);
+      await expectRefused(
+        member.post({ ...delivery, url: `${bot.baseUrl}/wecom/callback?timestamp=1&nonce=1` }),
+        400,
+      );
+      const inner = (xml: string) => member.post(member.sign(xml));
+      await expectRefused(inner('<xml><ToUserName>unclosed'), 400);
+      await expectRefused(inner(member.textXml('x').replace('</xml>', '<MsgType>text</MsgType></xml>')), 400);
+      await expectRefused(inner('<!DOCTYPE x [<!ENTITY a "b">]><xml>&a;</xml>'), 400);
+    });
+
+    it('413 for a body over 64 KB, whether declared or streamed', async () => {
+      const delivery = member.sign(member.textXml('big'));
+      const huge = `<xml><Encrypt><![CDATA[${'A'.repeat(70 * 1024)}]]></Encrypt></xml>`;
+      await expectRefused(member.post({ ...delivery, body: huge }), 413);
+      // Chunked, with no Content-Length to check up front: the cap applies while reading.
+      const chunked = new Promise<{ status: number }>((resolve, reject) => {
+        const request = http.request(
+          delivery.url,
+          { method: 'POST', headers: { 'transfer-encoding': 'chunked' } },
+          (response) => {
+            response.resume();
+            resolve({ status: response.statusCode ?? 0 });
+          },
+        );
+        request.on('error', reject);
+        for (let i = 0; i < 70; i += 1) request.write('A'.repeat(1024));
+        request.end();
+      });
+      await expectRefused(chunked, 413);
+    });
+
+    it('401 for a message addressed to another corp inside a valid envelope', async () => {
+      const xml = member
+        .textXml('x')
+        .replace(`<ToUserName><![CDATA[${TEST_CORP.corpId}]]>`, '<ToUserName><![CDATA[wwother]]>');
+      await expectRefused(member.post(member.sign(xml)), 401);
+    });
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Builds the long-lived parts of the application from configuration — the WeCom channel (or, with no
+ * WECOM_* settings, development mode with its fake API), the dispatcher and the job list — for the
+ * service (main.ts) and the CLI alike.
+ */
+import type Router from '@koa/router';
+import type { DataSource } from 'typeorm';
+import { DEV_API_PREFIX, loadOrCreateDevCredentials } from './channels/wecom/dev-credentials';
+import { FakeWecomState, fakeWecomApiRoutes } from './channels/wecom/fake-api';
+import { createWecomChannel, type WecomChannel } from './channels/wecom';
+import type { Config, WecomConfig } from './config';
+import { dispatch, type Dispatcher } from './conversation/dispatcher';
+import { coreJobs, type Job } from './jobs';
+import type { Logger } from './logger';
+
+export interface ServicesOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly dataSource: () => DataSource;
+  readonly owner: string;
+  /** This service's own base URL (development mode points the WeCom client at the fake mounted here). */
+  readonly selfBaseUrl: () => string;
+  readonly dispatcher?: Dispatcher;
+  readonly replyBudgetMs?: number;
+}
+
+export interface Services {
+  readonly wecomConfig: WecomConfig;
+  readonly wecom: WecomChannel;
+  /** Present in development mode: the fake WeCom API's state (what was pushed, uploaded, …). */
+  readonly devWecom: FakeWecomState | undefined;
+  readonly jobs: readonly Job[];
+  /** Extra HTTP routes: the webhook, and the fake WeCom API in development mode. */
+  readonly routers: readonly Router[];
+}
+
+export async function createServices(options: ServicesOptions): Promise<Services> {
+  const { config, logger } = options;
+  let wecomConfig = config.wecom;
+  let devWecom: FakeWecomState | undefined;
+  let apiBase = () => config.wecomApiBase;
+  const routers: Router[] = [];
+
+  if (!wecomConfig) {
+    const { credentials, created } = await loadOrCreateDevCredentials(config.dataDir);
+    wecomConfig = credentials;
+    devWecom = new FakeWecomState(credentials);
+    apiBase = () => `${options.selfBaseUrl()}${DEV_API_PREFIX}`;
+    routers.push(fakeWecomApiRoutes(devWecom, DEV_API_PREFIX));
+    logger.warn(
+      {
+        corpId: credentials.corpId,
+        agentId: credentials.agentId,
+        token: credentials.token,
+        created,
+        file: 'wecom-dev.json',
+      },
+      'WeCom development mode: no WECOM_* settings, using generated credentials and the built-in fake WeCom API; ' +
+        'talk to the bot with `npm run fieldline -- sim --user <userid>`',
+    );
+  }
+
+  const wecom = createWecomChannel({
+    config: wecomConfig,
+    apiBase,
+    dataSource: options.dataSource,
+    dispatcher: options.dispatcher ?? dispatch,
+    logger,
+    owner: options.owner,
+    ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
+  });
+  routers.unshift(wecom.webhook.routes());
+  return { wecomConfig, wecom, devWecom, jobs: [...coreJobs, ...wecom.jobs], routers };
+}
