@@ -9,9 +9,12 @@ import { DEV_API_PREFIX, loadOrCreateDevCredentials } from './channels/wecom/dev
 import { FakeWecomState, fakeWecomApiRoutes } from './channels/wecom/fake-api';
 import { createWecomChannel, type WecomChannel } from './channels/wecom';
 import type { Config, WecomConfig } from './config';
+import path from 'node:path';
 import { dispatch, type Dispatcher } from './conversation/dispatcher';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
+import { LocalDiskStorage } from './storage/local-disk';
+import type { MediaStorage } from './storage/media-storage';
 
 export interface ServicesOptions {
   readonly config: Config;
@@ -27,6 +30,7 @@ export interface ServicesOptions {
 export interface Services {
   readonly wecomConfig: WecomConfig;
   readonly wecom: WecomChannel;
+  readonly storage: MediaStorage;
   /** Present in development mode: the fake WeCom API's state (what was pushed, uploaded, …). */
   readonly devWecom: FakeWecomState | undefined;
   readonly jobs: readonly Job[];
@@ -60,7 +64,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     );
   }
 
+  const storage = new LocalDiskStorage(path.join(config.dataDir, 'media'));
   const wecom = createWecomChannel({
+    storage,
     config: wecomConfig,
     apiBase,
     dataSource: options.dataSource,
@@ -70,5 +76,5 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
   });
   routers.unshift(wecom.webhook.routes());
-  return { wecomConfig, wecom, devWecom, jobs: [...coreJobs, ...wecom.jobs], routers };
+  return { wecomConfig, wecom, storage, devWecom, jobs: [...coreJobs, ...wecom.jobs], routers };
 }

@@ -29,6 +29,7 @@ export interface FakeWecom {
 export async function startFakeWecom(corp: WecomConfig = TEST_CORP): Promise<FakeWecom> {
   const state = new FakeWecomState({ corpId: corp.corpId, secret: corp.secret, agentId: corp.agentId });
   const app = new Koa();
+  app.silent = true; // clients that hang up mid-download are part of the tests
   const router = fakeWecomApiRoutes(state);
   app.use(router.routes());
   const server = await startTestServer(app.callback());

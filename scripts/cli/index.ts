@@ -14,8 +14,15 @@ import { createServices, type Services } from '../../bot/src/services';
 import { UsageError, type CliCommand, type CliContext } from './command';
 import { jobListCommand, jobRunCommand } from './jobs.command';
 import { migrateCommand } from './migrate.command';
+import { simCommand, wecomMenuCommand } from './wecom.command';
 
-export const commands: readonly CliCommand[] = [migrateCommand, jobListCommand, jobRunCommand];
+export const commands: readonly CliCommand[] = [
+  migrateCommand,
+  jobListCommand,
+  jobRunCommand,
+  wecomMenuCommand,
+  simCommand,
+];
 
 export interface CliIo {
   readonly out: (line: string) => void;

@@ -6,10 +6,16 @@
 import type { EntityManager } from 'typeorm';
 import type { InboundMessage } from '../channels/wecom/message';
 import { DEFAULT_LOCALE, t } from '../i18n';
+import type { StoredMedia } from '../storage/media-storage';
 import { textReply, type BotReply } from './reply';
+
+/** A photo message's file, already downloaded from WeCom — or why it could not be kept. */
+export type MediaAttachment = { readonly stored: StoredMedia } | { readonly rejected: string };
 
 export interface DispatchInput {
   readonly message: InboundMessage;
+  /** Set for image messages. */
+  readonly media?: MediaAttachment;
   /** Transactional: everything the message changes commits (or not) with the inbox row. */
   readonly manager: EntityManager;
   readonly now: Date;

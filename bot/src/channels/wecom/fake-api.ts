@@ -112,6 +112,7 @@ export class FakeWecomState {
         resolve();
       };
       const timer = setTimeout(done, ms);
+      timer.unref();
       this.listeners.add(done);
     });
   }

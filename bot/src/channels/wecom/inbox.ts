@@ -5,10 +5,12 @@
  * up again by the `wecom-inbox` job.
  */
 import type { DataSource } from 'typeorm';
-import type { Dispatcher } from '../../conversation/dispatcher';
+import type { Dispatcher, MediaAttachment } from '../../conversation/dispatcher';
 import type { BotReply } from '../../conversation/reply';
 import { inTransaction } from '../../db/transaction';
 import type { Logger } from '../../logger';
+import type { StoredMedia } from '../../storage/media-storage';
+import { MediaRejectedError } from './api-client';
 import { InboundMessageRecord, type ReplyChannel } from './inbound-message.entity';
 import type { InboundMessage } from './message';
 import { TEXT_LIMIT_BYTES } from './throttle';
@@ -32,6 +34,8 @@ export interface InboxOptions {
   readonly dataSource: () => DataSource;
   readonly dispatcher: Dispatcher;
   readonly pushReplies: ReplyPusher;
+  /** Downloads and keeps a photo (MediaIds expire after 3 days, so this happens before dispatch). */
+  readonly fetchMedia: (mediaId: string) => Promise<StoredMedia>;
   readonly logger: Logger;
   readonly leaseMs?: number;
   readonly clock?: () => Date;
@@ -114,8 +118,9 @@ export class Inbox {
     const dataSource = this.options.dataSource();
     const now = this.clock();
     try {
+      const media = message.type === 'image' ? await this.keepPhoto(message.mediaId) : undefined;
       return await inTransaction(dataSource, async (manager) => {
-        const replies = await this.options.dispatcher({ message, manager, now });
+        const replies = await this.options.dispatcher({ message, manager, now, ...(media ? { media } : {}) });
         const channel = replyChannelFor(replies);
         const result = await manager.update(
           InboundMessageRecord,
@@ -143,6 +148,20 @@ export class Inbox {
         ),
       ).catch(() => undefined);
       this.options.logger.error({ err: error, inboundId: id }, 'processing an inbound message failed');
+      throw error;
+    }
+  }
+
+  /**
+   * Downloads a photo before the transaction (network I/O never holds a transaction open). A file that
+   * is not a usable photo is reported to the dispatcher; a network or WeCom failure fails the attempt,
+   * to be retried while the MediaId is still valid.
+   */
+  private async keepPhoto(mediaId: string): Promise<MediaAttachment> {
+    try {
+      return { stored: await this.options.fetchMedia(mediaId) };
+    } catch (error) {
+      if (error instanceof MediaRejectedError) return { rejected: error.message };
       throw error;
     }
   }

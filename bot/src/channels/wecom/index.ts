@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { WecomConfig } from '../../config';
 import type { Dispatcher } from '../../conversation/dispatcher';
 import type { Logger } from '../../logger';
+import type { MediaStorage } from '../../storage/media-storage';
 import { WecomApiClient } from './api-client';
 import { createWecomCrypto, type WecomCrypto } from './crypto';
 import { Inbox } from './inbox';
@@ -25,6 +26,7 @@ export interface WecomChannelOptions {
   readonly apiBase: () => string;
   readonly dataSource: () => DataSource;
   readonly dispatcher: Dispatcher;
+  readonly storage: MediaStorage;
   readonly logger: Logger;
   /** Names this instance in the token refresh lease. */
   readonly owner: string;
@@ -63,6 +65,10 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannel {
     dataSource: options.dataSource,
     dispatcher: options.dispatcher,
     pushReplies: createReplyPusher(throttle),
+    fetchMedia: async (mediaId) => {
+      const photo = await api.downloadMedia(mediaId);
+      return options.storage.put(photo.data, photo.extension, photo.mimeType);
+    },
     logger: log,
   });
   const webhook = new WecomWebhook({

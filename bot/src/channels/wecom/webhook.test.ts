@@ -3,17 +3,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { WecomClient } from '../../../../scripts/sim/wecom-client';
 import { eventually, sleep, createTestDatabase, type TestDatabase } from '../../../test/support';
 import { startBot, startFakeWecom, TEST_CORP, type FakeWecom, type RunningBot } from '../../../test/wecom';
-import type { Dispatcher } from '../../conversation/dispatcher';
+import type { Dispatcher, MediaAttachment } from '../../conversation/dispatcher';
 import { textReply } from '../../conversation/reply';
 import { InboundMessageRecord } from './inbound-message.entity';
 import type { InboundMessage } from './message';
 
 /** A dispatcher whose behaviour each test sets, and which counts what it was given (the "effects"). */
 const effects: InboundMessage[] = [];
+const attachments: Array<MediaAttachment | undefined> = [];
 let behaviour: (message: InboundMessage) => Promise<ReturnType<typeof textReply>[]> = (message) =>
   Promise.resolve(message.type === 'text' ? [textReply(`收到：${message.content}`)] : []);
-const countingDispatcher: Dispatcher = async ({ message }) => {
+const countingDispatcher: Dispatcher = async ({ message, media }) => {
   effects.push(message);
+  attachments.push(media);
   return behaviour(message);
 };
 
@@ -36,6 +38,7 @@ describe('WeCom callback', () => {
   });
   beforeEach(() => {
     effects.length = 0;
+    attachments.length = 0;
     behaviour = (message) =>
       Promise.resolve(message.type === 'text' ? [textReply(`收到：${message.content}`)] : []);
   });
@@ -79,6 +82,33 @@ describe('WeCom callback', () => {
       behaviour = () => Promise.resolve([textReply('a]]>b 👷‍♂️ <xml> & "quotes"')]);
       const result = await member.deliver(member.textXml('hi'));
       expect(result.reply?.content).toBe('a]]>b 👷‍♂️ <xml> & "quotes"');
+    });
+
+    it('downloads a photo before dispatch and keeps it by content hash', async () => {
+      const photo = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe1]), Buffer.from('光交箱门损坏')]);
+      const mediaId = fake.state.addMedia(photo, 'image/jpeg');
+      expect((await member.deliver(member.imageXml(mediaId))).status).toBe(200);
+      const [attachment] = attachments;
+      expect(attachment && 'stored' in attachment ? attachment.stored.key : undefined).toMatch(
+        /^[0-9a-f]{64}\.jpg$/,
+      );
+      if (attachment && 'stored' in attachment) {
+        expect((await bot.running.services.storage.read(attachment.stored.key)).equals(photo)).toBe(true);
+      }
+      const notPhoto = fake.state.addMedia(Buffer.from('GIF89a...'), 'image/gif');
+      await member.deliver(member.imageXml(notPhoto));
+      expect(attachments[1]).toEqual({ rejected: expect.stringContaining('not a JPEG or PNG') });
+    });
+
+    it('fails (and later retries) a photo that cannot be fetched right now, rather than losing it', async () => {
+      fake.state.failNext('media/get', -1, 3);
+      const mediaId = fake.state.addMedia(Buffer.from([0xff, 0xd8, 0xff, 0x00]), 'image/jpeg');
+      expect(await member.deliver(member.imageXml(mediaId))).toMatchObject({ status: 200, body: '' });
+      const failed = await eventually(async () =>
+        (await rows()).find((row) => row.msgType === 'image' && row.status === 'failed'),
+      );
+      expect(failed.lastError).toMatch(/media\/get failed: -1/);
+      expect(effects).toHaveLength(0);
     });
 
     it('records and acknowledges an unsupported message type with an empty 200', async () => {

@@ -183,15 +183,26 @@ export function cdata(text: string): string {
   return `<![CDATA[${text.replaceAll(']]>', ']]]]><![CDATA[>')}]]>`;
 }
 
-export type XmlValue = string | number | { readonly cdata: string };
+export type XmlValue =
+  | string
+  | number
+  | { readonly cdata: string }
+  | { readonly children: ReadonlyArray<readonly [string, XmlValue]> };
 
-/** Builds `<xml>…</xml>` from ordered fields: numbers bare, strings and `{ cdata }` as CDATA. */
-export function buildXml(fields: ReadonlyArray<readonly [string, XmlValue]>): string {
-  let out = '<xml>';
+function buildElements(fields: ReadonlyArray<readonly [string, XmlValue]>): string {
+  let out = '';
   for (const [name, value] of fields) {
-    const body =
-      typeof value === 'number' ? String(value) : cdata(typeof value === 'string' ? value : value.cdata);
+    let body: string;
+    if (typeof value === 'number') body = String(value);
+    else if (typeof value === 'string') body = cdata(value);
+    else if ('cdata' in value) body = cdata(value.cdata);
+    else body = buildElements(value.children);
     out += `<${name}>${body}</${name}>`;
   }
-  return `${out}</xml>`;
+  return out;
+}
+
+/** Builds `<xml>…</xml>` from ordered fields: numbers bare, strings as CDATA, `{ children }` nested. */
+export function buildXml(fields: ReadonlyArray<readonly [string, XmlValue]>): string {
+  return `<xml>${buildElements(fields)}</xml>`;
 }
