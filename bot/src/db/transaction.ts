@@ -33,6 +33,14 @@ function dataSourceOf(target: DataSource | EntityManager): DataSource {
   return 'dataSource' in target ? target.dataSource : target;
 }
 
+/**
+ * Runs `run` when no transaction is open on this SQLite DataSource's single connection (a statement
+ * issued while another caller's transaction is open would silently join it). Other dialects run at once.
+ */
+export function runExclusive<T>(dataSource: DataSource, run: () => Promise<T>): Promise<T> {
+  return dataSource.options.type === 'better-sqlite3' ? queuedForSqlite(dataSource, run) : run();
+}
+
 async function queuedForSqlite<T>(dataSource: DataSource, run: () => Promise<T>): Promise<T> {
   const previous = sqliteQueues.get(dataSource) ?? Promise.resolve();
   const current = previous.then(run, run);

@@ -220,6 +220,29 @@ describe('WeCom callback', () => {
       expect(fake.state.messagesFor('zhangsan').at(-1)?.payload).toEqual({ content: '补发：失败后重试' });
     });
 
+    it('processes a burst together, and one failing message does not take the others down', async () => {
+      behaviour = (message) =>
+        message.type === 'text' && message.content === '坏消息'
+          ? Promise.reject(new Error('this one breaks'))
+          : Promise.resolve([textReply(`收到：${message.type === 'text' ? message.content : ''}`)]);
+      const contents = ['一', '二', '坏消息', '四', '五'];
+      const answers = await Promise.all(contents.map((content) => member.deliver(member.textXml(content))));
+      expect(answers.map((answer) => answer.reply?.content)).toEqual([
+        '收到：一',
+        '收到：二',
+        undefined,
+        '收到：四',
+        '收到：五',
+      ]);
+      const recent = (await rows()).slice(-5);
+      expect(recent.filter((row) => row.status === 'done')).toHaveLength(4);
+      expect(
+        recent
+          .filter((row) => row.status === 'failed')
+          .map((row) => row.payload.type === 'text' && row.payload.content),
+      ).toEqual(['坏消息']);
+    });
+
     it('finishes a message left mid-processing by a crashed instance, exactly once', async () => {
       const manager = bot.running.database.dataSource.manager;
       const message = { ...(await rows())[0]!.payload, msgId: 'crashed-1' } as InboundMessage;
