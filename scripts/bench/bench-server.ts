@@ -21,7 +21,8 @@ async function bare(): Promise<{ port: number; stop: () => Promise<void> }> {
     for await (const chunk of ctx.req) void chunk;
     ctx.body = '';
   });
-  const server = http.createServer(app.callback());
+  const handle = app.callback();
+  const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
