@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   for (const figures of results) {
     const ratio = bare ? `${((figures.messagesPerSecond / bare.messagesPerSecond) * 100).toFixed(0)}%` : '–';
     console.log(
-      `| ${figures.mode} | ${figures.messagesPerSecond.toFixed(0)} | ${figures.p50} | ${figures.p99} | ${ratio} |`,
+      `| ${figures.mode} | ${figures.messagesPerSecond.toFixed(0)} | ${figures.p50} | ${figures.p99} | ${figures.cpuPerMessage.toFixed(0)} | ${ratio} |`,
     );
   }
 }
