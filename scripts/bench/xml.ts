@@ -37,7 +37,7 @@ const fxp = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimVa
 const parsers: Record<string, (xml: string) => unknown> = {
   'fieldline parseXml + toInboundMessage': (xml) => toInboundMessage(parseXml(xml)),
   'fieldline parseXml': (xml) => parseXml(xml),
-  'fast-xml-parser': (xml) => fxp.parse(xml),
+  'fast-xml-parser': (xml): unknown => fxp.parse(xml) as unknown,
   xml2js: (xml) => {
     let out: unknown;
     parseString(xml, { async: false, explicitArray: false }, (error, result) => {
