@@ -7,6 +7,7 @@ import type { WecomConfig } from '../src/config';
 import { FakeWecomState, fakeWecomApiRoutes } from '../src/channels/wecom/fake-api';
 import type { Dispatcher } from '../src/conversation/dispatcher';
 import type { Job } from '../src/jobs';
+import type { Logger } from '../src/logger';
 import { startFieldline, type RunningFieldline } from '../src/main';
 import { WecomClient } from '../../scripts/sim/wecom-client';
 import { startTestServer, testConfig, type TestDatabase } from './support';
@@ -70,6 +71,7 @@ export async function startBot(options: {
   replyBudgetMs?: number;
   jobs?: readonly Job[];
   env?: Record<string, string>;
+  logger?: Logger;
 }): Promise<RunningBot> {
   const corp = options.corp ?? TEST_CORP;
   const config = testConfig({
@@ -84,6 +86,7 @@ export async function startBot(options: {
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
     ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   await running.ready;
   const baseUrl = `http://127.0.0.1:${running.address?.port ?? 0}`;

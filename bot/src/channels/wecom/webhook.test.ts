@@ -1,7 +1,13 @@
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { WecomClient } from '../../../../scripts/sim/wecom-client';
-import { eventually, sleep, createTestDatabase, type TestDatabase } from '../../../test/support';
+import {
+  captureLogger,
+  eventually,
+  sleep,
+  createTestDatabase,
+  type TestDatabase,
+} from '../../../test/support';
 import { startBot, startFakeWecom, TEST_CORP, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import type { Dispatcher, MediaAttachment } from '../../conversation/dispatcher';
 import { textReply } from '../../conversation/reply';
@@ -24,11 +30,18 @@ describe('WeCom callback', () => {
   let fake: FakeWecom;
   let bot: RunningBot;
   let member: WecomClient;
+  const logs = captureLogger('info');
 
   beforeAll(async () => {
     database = await createTestDatabase();
     fake = await startFakeWecom();
-    bot = await startBot({ database, apiBase: fake.url, dispatcher: countingDispatcher, replyBudgetMs: 300 });
+    bot = await startBot({
+      database,
+      apiBase: fake.url,
+      dispatcher: countingDispatcher,
+      replyBudgetMs: 300,
+      logger: logs.logger,
+    });
     member = bot.client('zhangsan');
   });
   afterAll(async () => {
@@ -281,6 +294,30 @@ describe('WeCom callback', () => {
       expect((await rows()).length).toBe(before);
       expect(effects).toHaveLength(0);
     }
+
+    it('says in the log which setting to check', async () => {
+      logs.lines.length = 0;
+      const refusedLines = () => logs.lines.filter((line) => line.msg === 'wecom callback refused');
+      const delivery = member.sign(member.textXml('x'));
+      await member.post({
+        ...delivery,
+        url: delivery.url.replace(/msg_signature=[0-9a-f]/, 'msg_signature=0'),
+      });
+      await member.post(member.sign(member.textXml('y'), { corpId: 'wwsomeoneelse1234' }));
+      const otherKey = new WecomClient({
+        ...member.options,
+        corp: { ...TEST_CORP, encodingAesKey: 'B'.repeat(43) },
+      });
+      await otherKey.post(otherKey.sign(otherKey.textXml('z')));
+      await member.post(member.sign(member.textXml('old'), { timestamp: now() - 1000 }));
+      expect(refusedLines().map((line) => line.check)).toEqual([
+        'WECOM_TOKEN',
+        'WECOM_CORP_ID',
+        'WECOM_ENCODING_AES_KEY',
+        'the server clock (NTP)',
+      ]);
+      expect(refusedLines().every((line) => line.level === 40)).toBe(true);
+    });
 
     it('401 for a forged signature', async () => {
       const delivery = member.sign(member.textXml('forged'));
