@@ -67,6 +67,9 @@ export async function startFieldline(config: Config, options: StartOptions = {})
 
   let scheduler: Scheduler | undefined;
   const ready = database.open().then((dataSource) => {
+    // Every process with a database sends what it enqueues at once; drain-outbox covers the rest.
+    services.notifications.relay.start();
+    services.notifications.relay.kick();
     if (config.services.has('jobs')) {
       scheduler = new Scheduler({
         jobs: options.jobs ?? services.jobs,
@@ -88,6 +91,7 @@ export async function startFieldline(config: Config, options: StartOptions = {})
       logger.info('shutting down');
       await Promise.all([server?.close(options.shutdownGraceMs ?? 10_000), scheduler?.stop()]);
       await services.wecom.webhook.drain();
+      await services.notifications.relay.stop();
       await database.close();
       logger.info('stopped');
     })();

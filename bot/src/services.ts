@@ -13,6 +13,7 @@ import path from 'node:path';
 import { dispatch, type Dispatcher } from './conversation/dispatcher';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
+import { createNotifications, type Notifications } from './notifications';
 import { LocalDiskStorage } from './storage/local-disk';
 import type { MediaStorage } from './storage/media-storage';
 
@@ -31,6 +32,7 @@ export interface Services {
   readonly wecomConfig: WecomConfig;
   readonly wecom: WecomChannel;
   readonly storage: MediaStorage;
+  readonly notifications: Notifications;
   /** Present in development mode: the fake WeCom API's state (what was pushed, uploaded, …). */
   readonly devWecom: FakeWecomState | undefined;
   readonly jobs: readonly Job[];
@@ -75,6 +77,20 @@ export async function createServices(options: ServicesOptions): Promise<Services
     owner: options.owner,
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
   });
-  routers.unshift(wecom.webhook.routes());
-  return { wecomConfig, wecom, storage, devWecom, jobs: [...coreJobs, ...wecom.jobs], routers };
+  const notifications = createNotifications({
+    config,
+    dataSource: options.dataSource,
+    wecomThrottle: wecom.throttle,
+    logger,
+  });
+  routers.unshift(wecom.webhook.routes(), ...notifications.routers);
+  return {
+    wecomConfig,
+    wecom,
+    storage,
+    notifications,
+    devWecom,
+    jobs: [...coreJobs, ...wecom.jobs, ...notifications.jobs],
+    routers,
+  };
 }

@@ -4,6 +4,17 @@
  */
 import { InboundMessageRecord, WecomAccessToken } from '../channels/wecom';
 import { SettingEntry } from '../features/settings';
+import { DutyGroup, DutyGroupMember, Staff } from '../features/staff';
+import { OutboxMessage } from '../notifications/outbox.entity';
 import { JobLock } from '../jobs/job-lock.entity';
 
-export const allEntities = [JobLock, SettingEntry, InboundMessageRecord, WecomAccessToken];
+export const allEntities = [
+  JobLock,
+  SettingEntry,
+  InboundMessageRecord,
+  WecomAccessToken,
+  Staff,
+  DutyGroup,
+  DutyGroupMember,
+  OutboxMessage,
+];

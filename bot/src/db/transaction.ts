@@ -6,11 +6,23 @@
  *    Transactions on one SQLite DataSource are therefore queued, one at a time.
  *  - Deadlocks (MySQL) and busy files (SQLite, another process writing) are retried a few times with jitter.
  */
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 type Work<T> = (manager: EntityManager) => Promise<T>;
 
 const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>();
+/** Callbacks to run once the transaction open on a query runner commits. */
+const afterCommitHooks = new WeakMap<QueryRunner, Array<() => void>>();
+
+/**
+ * Runs `hook` after the transaction `manager` belongs to commits — never if it rolls back. For work
+ * that must not happen for a change that did not happen, such as waking the outbox relay.
+ */
+export function afterCommit(manager: EntityManager, hook: () => void): void {
+  const hooks = manager.queryRunner ? afterCommitHooks.get(manager.queryRunner) : undefined;
+  if (!hooks) throw new Error('afterCommit needs a manager inside inTransaction');
+  hooks.push(hook);
+}
 
 const RETRYABLE_MYSQL_ERRNOS = new Set([1213 /* ER_LOCK_DEADLOCK */, 1205 /* ER_LOCK_WAIT_TIMEOUT */]);
 const RETRYABLE_SQLITE_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
@@ -61,12 +73,28 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function inTransaction<T>(target: DataSource | EntityManager, work: Work<T>): Promise<T> {
   if ('queryRunner' in target && target.queryRunner?.isTransactionActive) return work(target);
   const dataSource = dataSourceOf(target);
-  const attempt = () => dataSource.transaction(work);
+  let hooks: Array<() => void> = [];
+  const attempt = () =>
+    dataSource.transaction(async (manager) => {
+      hooks = [];
+      if (manager.queryRunner) afterCommitHooks.set(manager.queryRunner, hooks);
+      try {
+        return await work(manager);
+      } finally {
+        if (manager.queryRunner) afterCommitHooks.delete(manager.queryRunner);
+      }
+    });
+  const runHooks = <T>(result: T): T => {
+    for (const hook of hooks) hook();
+    return result;
+  };
   for (let attemptNo = 1; ; attemptNo += 1) {
     try {
-      return dataSource.options.type === 'better-sqlite3'
-        ? await queuedForSqlite(dataSource, attempt)
-        : await attempt();
+      return runHooks(
+        dataSource.options.type === 'better-sqlite3'
+          ? await queuedForSqlite(dataSource, attempt)
+          : await attempt(),
+      );
     } catch (error) {
       if (attemptNo >= MAX_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
       await pause(20 * 2 ** attemptNo + Math.random() * 50);

@@ -19,6 +19,8 @@ export const enUS: Record<MessageKey, string> = {
   'health.notReady.pendingMigrations': '{count} database migration(s) have not been applied',
   'health.notReady.unreachable': 'The database is not answering: {reason}',
   'health.notReady.closed': 'The service is shutting down',
+  'notify.botReply.subject': 'Reply from the field support service',
+  'notify.smsFallback.prefix': '(The SMS could not be delivered; sent through WeCom instead) ',
   'bot.welcome':
     'Welcome to the field support service! Message the back office here when you are stuck on site, spot a hazard or a lead, or need an order completed.',
   'bot.help':

@@ -19,6 +19,8 @@ export const zhCN = {
   'health.notReady.pendingMigrations': '有 {count} 个数据库迁移尚未执行',
   'health.notReady.unreachable': '数据库无响应：{reason}',
   'health.notReady.closed': '服务正在停止',
+  'notify.botReply.subject': '装维支撑服务回复',
+  'notify.smsFallback.prefix': '（短信未能送达，改由企业微信发送）',
   'bot.welcome':
     '欢迎使用装维“倒三角”支撑服务！现场遇到疑难、发现隐患商机或需要线下报竣，都可以在这里发消息给后台。',
   'bot.help':

@@ -21,6 +21,8 @@ export interface Job {
   readonly schedule: string;
   /** Upper bound of one run; also the SQLite lease. Defaults to 10 minutes. */
   readonly timeoutMs?: number;
+  /** Jobs that tick every few seconds log their runs at debug, not info. */
+  readonly isFrequent?: boolean;
   /** Returns a one-line summary for `job:list` and the logs. */
   run(context: JobContext): Promise<string | void>;
 }

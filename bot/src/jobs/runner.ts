@@ -46,7 +46,7 @@ export async function runJobForTick(props: RunJobProps): Promise<JobRunOutcome> 
     const summary = (await job.run({ now: tick, manager: dataSource.manager, logger: log })) ?? 'done';
     const durationMs = Date.now() - startedAt;
     await claimed.claim.finish({ status: 'succeeded', summary, at: clock() });
-    log.info({ durationMs, summary }, 'job finished');
+    log[job.isFrequent ? 'debug' : 'info']({ durationMs, summary }, 'job finished');
     return { status: 'succeeded', summary, durationMs };
   } catch (thrown) {
     const error = thrown instanceof Error ? thrown : new Error(String(thrown));

@@ -4,7 +4,7 @@ import type { BotReply } from '../../conversation/reply';
 import type { InboundMessage } from './message';
 
 export type InboundStatus = 'received' | 'processing' | 'done' | 'failed';
-/** How the stored reply reached the member: null = passive (or nothing to say), 'push' = message/send. */
+/** How the reply reached the member: null = passive (or nothing to say), 'push' = an outbox WeCom push. */
 export type ReplyChannel = 'push' | null;
 
 /**
@@ -47,12 +47,6 @@ export class InboundMessageRecord {
 
   @Column({ name: 'reply_channel', type: 'varchar', length: 16, nullable: true })
   replyChannel!: ReplyChannel;
-
-  @Column(datetimeColumn('pushed_at', { nullable: true }))
-  pushedAt!: Date | null;
-
-  @Column({ name: 'push_attempts', type: 'integer', default: 0 })
-  pushAttempts!: number;
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;

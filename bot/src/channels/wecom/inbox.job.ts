@@ -9,6 +9,7 @@ export function wecomInboxJob(inbox: Inbox): Job {
   return {
     name: 'wecom-inbox',
     description: 'Re-process WeCom messages left unprocessed; re-push replies that failed to send',
+    isFrequent: true,
     schedule: '*/30 * * * * *',
     async run() {
       const handled = await inbox.recover();

@@ -1,8 +1,9 @@
 /**
  * The WeCom inbox: accept a callback exactly once, process it in one transaction with everything it
  * changes (DESIGN §2 steps 8–9), and make sure its reply reaches the member — passively when the webhook
- * can still answer, by message/send when it cannot. Rows left behind by a crash or a failure are picked
- * up again by the `wecom-inbox` job.
+ * can still answer, otherwise as a WeCom push through the outbox (written in the same transaction, so a
+ * reply exists exactly when the processing committed). Rows left behind by a crash or a failure are
+ * picked up again by the `wecom-inbox` job.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Dispatcher, MediaAttachment } from '../../conversation/dispatcher';
@@ -11,6 +12,7 @@ import { GroupCommitter } from '../../db/group-commit';
 import { isUniqueViolation, sqlValue } from '../../db/raw-sql';
 import { inTransaction } from '../../db/transaction';
 import type { Logger } from '../../logger';
+import { enqueue } from '../../notifications/enqueue';
 import type { StoredMedia } from '../../storage/media-storage';
 import { MediaRejectedError } from './api-client';
 import { InboundMessageRecord, type ReplyChannel } from './inbound-message.entity';
@@ -29,13 +31,9 @@ export interface Processed {
   readonly channel: ReplyChannel;
 }
 
-/** Sends replies to a member through message/send (throttled). */
-export type ReplyPusher = (toUser: string, replies: readonly BotReply[]) => Promise<void>;
-
 export interface InboxOptions {
   readonly dataSource: () => DataSource;
   readonly dispatcher: Dispatcher;
-  readonly pushReplies: ReplyPusher;
   /** Downloads and keeps a photo (MediaIds expire after 3 days, so this happens before dispatch). */
   readonly fetchMedia: (mediaId: string) => Promise<StoredMedia>;
   readonly logger: Logger;
@@ -51,6 +49,8 @@ interface PendingProcessing {
   readonly message: InboundMessage;
   readonly attempt: number;
   readonly media: MediaAttachment | undefined;
+  /** False when nobody is waiting on the HTTP answer any more (recovery): every reply is pushed. */
+  readonly canReplyPassively: boolean;
   resolve(processed: Processed): void;
   reject(error: unknown): void;
 }
@@ -124,11 +124,16 @@ export class Inbox {
    * Messages processed at the same moment share one transaction (see processGroup): the group pays for
    * one commit (one log flush) instead of one each — what lets the webhook keep up with a burst.
    */
-  async process(id: number, message: InboundMessage, attempt: number): Promise<Processed> {
+  async process(
+    id: number,
+    message: InboundMessage,
+    attempt: number,
+    canReplyPassively = true,
+  ): Promise<Processed> {
     try {
       const media = message.type === 'image' ? await this.keepPhoto(message.mediaId) : undefined;
       return await new Promise<Processed>((resolve, reject) => {
-        this.processing.push({ id, message, attempt, media, resolve, reject });
+        this.processing.push({ id, message, attempt, media, canReplyPassively, resolve, reject });
         if (!this.processingScheduled) {
           this.processingScheduled = true;
           setImmediate(() => this.flushProcessing());
@@ -192,7 +197,8 @@ export class Inbox {
   private async processOne(manager: EntityManager, item: PendingProcessing, now: Date): Promise<Processed> {
     const { id, message, attempt, media } = item;
     const replies = await this.options.dispatcher({ message, manager, now, ...(media ? { media } : {}) });
-    const channel = replyChannelFor(replies);
+    const channel = item.canReplyPassively ? replyChannelFor(replies) : replies.length > 0 ? 'push' : null;
+    if (channel === 'push') await this.enqueueReply(manager, id, message.fromUserName, replies);
     const result = (await manager.queryRunner?.query(
       DONE_SQL,
       [JSON.stringify(replies), channel, sqlValue(manager.dataSource, now), id, attempt],
@@ -216,37 +222,37 @@ export class Inbox {
     }
   }
 
-  /** Pushes a processed message's replies through message/send and records that it did. */
-  async deliverByPush(id: number, toUser: string, replies: readonly BotReply[]): Promise<void> {
-    const dataSource = this.options.dataSource();
-    await inTransaction(dataSource, (manager) =>
-      manager.update(InboundMessageRecord, { id }, { replyChannel: 'push' }),
-    );
-    try {
-      await this.options.pushReplies(toUser, replies);
-      await inTransaction(dataSource, (manager) =>
-        manager.update(InboundMessageRecord, { id }, { pushedAt: this.clock(), lastError: null }),
-      );
-    } catch (error) {
-      await inTransaction(dataSource, (manager) =>
-        manager
-          .createQueryBuilder()
-          .update(InboundMessageRecord)
-          .set({ pushAttempts: () => 'push_attempts + 1', lastError: describe(error) })
-          .where({ id })
-          .execute(),
-      );
-      this.options.logger.warn(
-        { err: error, inboundId: id },
-        'pushing a reply failed; the wecom-inbox job will retry',
-      );
-    }
+  /** The reply as a WeCom push, in the caller's transaction; idempotent per inbound message. */
+  private async enqueueReply(
+    manager: EntityManager,
+    id: number,
+    toUser: string,
+    replies: readonly BotReply[],
+  ): Promise<void> {
+    await enqueue(manager, {
+      channel: 'wecom',
+      to: { wecomUser: toUser },
+      template: 'bot.reply',
+      data: { replies },
+      dedupeKey: `inbound:${id}:reply`,
+    });
+  }
+
+  /**
+   * Pushes the reply of a message the webhook finished too late to answer passively. Marks the row so
+   * that a retried delivery does not repeat it passively as well.
+   */
+  async pushLateReply(id: number, toUser: string, replies: readonly BotReply[]): Promise<void> {
+    await inTransaction(this.options.dataSource(), async (manager) => {
+      await manager.update(InboundMessageRecord, { id }, { replyChannel: 'push' });
+      await this.enqueueReply(manager, id, toUser, replies);
+    });
   }
 
   /**
    * Finishes what a crash or a failure left behind: messages never processed (or whose processing lease
-   * ran out) are processed now and answered by push; replies whose push failed are pushed again.
-   * Returns how many rows it handled.
+   * ran out) are processed now and answered by push (the outbox retries failed pushes by itself).
+   * Returns how many messages it processed.
    */
   async recover(limit = 50): Promise<number> {
     const dataSource = this.options.dataSource();
@@ -264,24 +270,11 @@ export class Inbox {
       if (!(await this.claim(row, now))) continue;
       handled += 1;
       try {
-        const { replies, channel } = await this.process(row.id, row.payload, row.attempts + 1);
-        if (replies.length > 0) await this.deliverByPush(row.id, row.fromUser, replies);
+        const { channel } = await this.process(row.id, row.payload, row.attempts + 1, false);
         this.options.logger.info({ inboundId: row.id, channel }, 'recovered an unprocessed inbound message');
       } catch {
         // Recorded as failed by process(); the next run tries again until MAX_ATTEMPTS.
       }
-    }
-    const unpushed = await dataSource.manager
-      .createQueryBuilder(InboundMessageRecord, 'm')
-      .where("m.status = 'done' AND m.reply_channel = 'push' AND m.pushed_at IS NULL")
-      .andWhere('m.push_attempts < :max', { max: MAX_ATTEMPTS })
-      .andWhere('m.processed_at < :settled', { settled: new Date(now.getTime() - 30_000) })
-      .orderBy('m.id')
-      .limit(limit)
-      .getMany();
-    for (const row of unpushed) {
-      await this.deliverByPush(row.id, row.fromUser, row.reply ?? []);
-      handled += 1;
     }
     return handled;
   }

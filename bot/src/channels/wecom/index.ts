@@ -12,7 +12,6 @@ import { WecomApiClient } from './api-client';
 import { createWecomCrypto, type WecomCrypto } from './crypto';
 import { Inbox } from './inbox';
 import { wecomInboxJob } from './inbox.job';
-import { createReplyPusher } from './push';
 import { MemberThrottle } from './throttle';
 import { TokenStore } from './token-store';
 import { WecomWebhook } from './webhook';
@@ -64,7 +63,6 @@ export function createWecomChannel(options: WecomChannelOptions): WecomChannel {
   const inbox = new Inbox({
     dataSource: options.dataSource,
     dispatcher: options.dispatcher,
-    pushReplies: createReplyPusher(throttle),
     fetchMedia: async (mediaId) => {
       const photo = await api.downloadMedia(mediaId);
       return options.storage.put(photo.data, photo.extension, photo.mimeType);

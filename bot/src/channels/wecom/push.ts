@@ -4,8 +4,6 @@
  */
 import type { BotReply } from '../../conversation/reply';
 import type { OutboundMessage } from './api-client';
-import type { ReplyPusher } from './inbox';
-import type { MemberThrottle } from './throttle';
 import { TEXT_LIMIT_BYTES } from './throttle';
 
 /** Splits text into parts of at most `maxBytes` UTF-8 bytes, preferring line boundaries. */
@@ -69,13 +67,4 @@ export function toOutboundMessages(reply: BotReply): OutboundMessage[] {
         },
       ];
   }
-}
-
-/** Sends each reply, in order, through the per-member throttle. */
-export function createReplyPusher(throttle: MemberThrottle): ReplyPusher {
-  return async (toUser, replies) => {
-    for (const message of replies.flatMap(toOutboundMessages)) {
-      await throttle.push(toUser, message);
-    }
-  };
 }

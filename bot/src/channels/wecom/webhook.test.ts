@@ -11,8 +11,16 @@ import {
 import { startBot, startFakeWecom, TEST_CORP, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import type { Dispatcher, MediaAttachment } from '../../conversation/dispatcher';
 import { textReply } from '../../conversation/reply';
+import { OutboxMessage } from '../../notifications/outbox.entity';
 import { InboundMessageRecord } from './inbound-message.entity';
 import type { InboundMessage } from './message';
+
+/** The same URL with the signature's first hex digit changed (to a different digit, whatever it was). */
+const forgeSignature = (url: string) =>
+  url.replace(
+    /msg_signature=([0-9a-f])/,
+    (_whole, first: string) => `msg_signature=${first === '0' ? '1' : '0'}`,
+  );
 
 /** A dispatcher whose behaviour each test sets, and which counts what it was given (the "effects"). */
 const effects: InboundMessage[] = [];
@@ -182,10 +190,19 @@ describe('WeCom callback', () => {
           .find((m) => m.msgtype === 'text' && (m.payload as { content: string }).content === '慢慢处理完了'),
       );
       expect(pushed).toBeDefined();
-      const row = await eventually(async () =>
-        (await rows()).find((r) => r.pushedAt !== null && r.reply?.[0]?.type === 'text'),
+      const row = (await rows()).find(
+        (r) => r.reply?.[0]?.type === 'text' && r.reply[0].content === '慢慢处理完了',
       );
       expect(row).toMatchObject({ replyChannel: 'push', status: 'done' });
+      const outbox = await bot.running.database.dataSource.manager.findOneByOrFail(OutboxMessage, {
+        dedupeKey: `inbound:${row?.id}:reply`,
+      });
+      expect(outbox).toMatchObject({
+        channel: 'wecom',
+        status: 'sent',
+        resolvedAddress: 'zhangsan',
+        template: 'bot.reply',
+      });
     });
 
     it('splits a text over 2048 bytes into several pushed messages, in order', async () => {
@@ -230,7 +247,11 @@ describe('WeCom callback', () => {
       );
       expect(await bot.running.services.wecom.inbox.recover()).toBe(1);
       expect((await rows()).at(-1)).toMatchObject({ status: 'done', attempts: 2, replyChannel: 'push' });
-      expect(fake.state.messagesFor('zhangsan').at(-1)?.payload).toEqual({ content: '补发：失败后重试' });
+      await eventually(() =>
+        fake.state
+          .messagesFor('zhangsan')
+          .some((m) => (m.payload as { content?: string }).content === '补发：失败后重试'),
+      );
     });
 
     it('processes a burst together, and one failing message does not take the others down', async () => {
@@ -301,7 +322,7 @@ describe('WeCom callback', () => {
       const delivery = member.sign(member.textXml('x'));
       await member.post({
         ...delivery,
-        url: delivery.url.replace(/msg_signature=[0-9a-f]/, 'msg_signature=0'),
+        url: forgeSignature(delivery.url),
       });
       await member.post(member.sign(member.textXml('y'), { corpId: 'wwsomeoneelse1234' }));
       const otherKey = new WecomClient({
@@ -321,15 +342,16 @@ describe('WeCom callback', () => {
 
     it('401 for a forged signature', async () => {
       const delivery = member.sign(member.textXml('forged'));
-      await expectRefused(
-        member.post({ ...delivery, url: delivery.url.replace(/msg_signature=[0-9a-f]/, 'msg_signature=x') }),
-        401,
-      );
+      await expectRefused(member.post({ ...delivery, url: forgeSignature(delivery.url) }), 401);
       const tampered = member.sign(member.textXml('tampered'));
       await expectRefused(
         member.post({
           ...tampered,
-          body: tampered.body.replace(/<Encrypt><!\[CDATA\[./, '<Encrypt><![CDATA[A'),
+          // Change the first ciphertext character (to a different one, whatever it was).
+          body: tampered.body.replace(
+            /<Encrypt><!\[CDATA\[(.)/,
+            (_whole, first: string) => `<Encrypt><![CDATA[${first === 'A' ? 'B' : 'A'}`,
+          ),
         }),
         401,
       );

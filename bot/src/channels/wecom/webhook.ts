@@ -192,7 +192,9 @@ export class WecomWebhook {
       work.then(
         (processed: Processed) => {
           if (processed.replies.length === 0) return undefined;
-          return this.options.inbox.deliverByPush(accepted.id, message.fromUserName, processed.replies);
+          // Already pushed through the outbox if it could never be passive; otherwise it is late now.
+          if (processed.channel === 'push') return undefined;
+          return this.options.inbox.pushLateReply(accepted.id, message.fromUserName, processed.replies);
         },
         () => undefined,
       ),

@@ -1,0 +1,17 @@
+/** Staff records and duty groups: who people are, how to reach them, and who is on duty. */
+export { Staff, ROLES, type Role } from './staff.entity';
+export { DutyGroup } from './duty-group.entity';
+export { DutyGroupMember } from './duty-group-member.entity';
+export {
+  findStaffById,
+  findStaffByWecomUser,
+  resolveGroupRecipients,
+  type GroupRecipients,
+} from './staff.queries';
+export {
+  createStaff,
+  ensureDutyGroup,
+  setGroupMembership,
+  switchOnDuty,
+  type CreateStaffProps,
+} from './staff.commands';

@@ -1,0 +1,40 @@
+import { WecomApiError } from '../../channels/wecom/api-client';
+import type { MemberThrottle } from '../../channels/wecom/throttle';
+import {
+  PermanentSendError,
+  RetryableSendError,
+  type DeliveryTarget,
+  type NotificationChannel,
+  type SendOutcome,
+} from './channel';
+import type { RenderedNotification } from '../templates/template';
+
+/** Errors about the recipient or the content: sending again changes nothing. */
+const PERMANENT_ERRCODES = new Set([40003, 40031, 81013, 44004, 45002, 40008, 47001]);
+
+/** WeCom pushes via message/send, through the per-member throttle of the WeCom channel. */
+export class WecomPushChannel implements NotificationChannel {
+  readonly channel = 'wecom' as const;
+
+  constructor(private readonly throttle: MemberThrottle) {}
+
+  async send(target: DeliveryTarget, message: RenderedNotification): Promise<SendOutcome> {
+    const parts = message.wecom ?? [{ msgtype: 'text' as const, text: { content: message.text } }];
+    let lastId = '';
+    try {
+      for (const part of parts) {
+        const result = await this.throttle.push(target.address, part);
+        if (result.invalidUsers.includes(target.address)) {
+          throw new PermanentSendError(`WeCom user ${target.address} cannot receive messages from this app`);
+        }
+        lastId = result.msgId ?? lastId;
+      }
+    } catch (error) {
+      if (error instanceof PermanentSendError) throw error;
+      if (error instanceof WecomApiError && PERMANENT_ERRCODES.has(error.errcode))
+        throw new PermanentSendError(error.message);
+      throw new RetryableSendError(error instanceof Error ? error.message : String(error));
+    }
+    return { providerId: lastId || 'wecom', providerStatus: 'sent' };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Quiet hours: non-urgent messages to people who are off duty wait until morning. Verification codes and
+ * replies someone is waiting for (templates with `quietHours: 'send'`), urgent alerts, and alerts to
+ * on-duty group members are never held.
+ */
+import { z } from 'zod';
+import { defineSetting } from '../features/settings';
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour clock');
+
+export const quietHoursSetting = defineSetting({
+  key: 'notifications.quietHours',
+  description: 'When non-urgent messages to off-duty staff wait until morning (local time, TZ)',
+  schema: z.object({ enabled: z.boolean(), start: clockTime, end: clockTime }),
+  defaultValue: { enabled: true, start: '22:00', end: '07:00' },
+});
+
+export type QuietHours = z.infer<typeof quietHoursSetting.schema>;
+
+/** Minutes since local midnight of `at` in `timeZone`. */
+function localMinutes(at: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  return get('hour') * 60 + get('minute');
+}
+
+const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+/** If `at` falls in quiet hours, the instant they end; otherwise undefined. */
+export function quietHoursEnd(at: Date, timeZone: string, quiet: QuietHours): Date | undefined {
+  if (!quiet.enabled) return undefined;
+  const start = toMinutes(quiet.start);
+  const end = toMinutes(quiet.end);
+  if (start === end) return undefined;
+  const minutes = localMinutes(at, timeZone);
+  const inQuiet = start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
+  if (!inQuiet) return undefined;
+  const untilEnd = (end - minutes + 24 * 60) % (24 * 60);
+  const candidate = new Date(at.getTime() + untilEnd * 60_000);
+  // Align to the minute boundary (the seconds of `at` are not part of the window).
+  candidate.setUTCSeconds(0, 0);
+  return candidate;
+}
