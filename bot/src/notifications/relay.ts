@@ -96,8 +96,9 @@ export class OutboxRelay {
       try {
         do {
           this.drainAgain = false;
+          const startedAt = this.clock();
           for (;;) {
-            const rows = await this.claim();
+            const rows = await this.claim(startedAt);
             if (rows.length === 0) break;
             total.claimed += rows.length;
             const quiet = await this.quietHours();
@@ -119,9 +120,12 @@ export class OutboxRelay {
     return (await readSetting(this.options.dataSource().manager, quietHoursSetting)).value;
   }
 
-  private async claim(): Promise<OutboxMessage[]> {
+  /**
+   * Claims rows due at `now` (the start of the drain: a row retried during this drain is due later, so
+   * one drain makes at most one attempt per row).
+   */
+  private async claim(now: Date): Promise<OutboxMessage[]> {
     const dataSource = this.options.dataSource();
-    const now = this.clock();
     const candidates = await dataSource.manager
       .createQueryBuilder(OutboxMessage, 'o')
       .select('o.id', 'id')
@@ -256,7 +260,8 @@ export class OutboxRelay {
             urgency: row.urgency,
             status: 'pending',
             attempts: 0,
-            nextAttemptAt: now,
+            // Due when the parent was, so the drain that expanded them sends them too.
+            nextAttemptAt: row.nextAttemptAt,
             parentId: row.id,
             isOnDuty,
             createdAt: now,
