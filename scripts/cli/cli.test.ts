@@ -1,7 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
+import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
 import { allMigrations } from '../../migrations';
+import { inTransaction } from '../../bot/src/db/transaction';
+import { OutboxMessage } from '../../bot/src/notifications';
 import { runCli } from '.';
+
+function outboxRow(
+  overrides: Partial<Omit<OutboxMessage, 'data'>>,
+): Partial<Omit<OutboxMessage, 'data'>> & { data: object } {
+  return {
+    channel: 'sms',
+    recipientKind: 'staff',
+    recipientRef: '7',
+    template: 'test.alert',
+    data: { text: 'x' },
+    dedupeKey: `cli:${overrides.id ?? 0}`,
+    urgency: 'normal',
+    attempts: 8,
+    nextAttemptAt: new Date(),
+    isOnDuty: false,
+    createdAt: new Date(),
+    ...overrides,
+  };
+}
 
 describe('fieldline CLI', () => {
   let database: TestDatabase;
@@ -82,6 +103,42 @@ describe('fieldline CLI', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain('Known jobs: db-maintenance');
     expect((await cli('job:run')).code).toBe(64);
+  });
+
+  it('lists notifications and retries a dead one, refusing sent ones', async () => {
+    const dataSource = await openDataSource(database.config, { migrate: false });
+    try {
+      await inTransaction(dataSource, async (manager) => {
+        await manager.insert(OutboxMessage, [
+          outboxRow({ id: 1, status: 'dead', lastError: 'staff E1 has no phone number' }),
+          outboxRow({ id: 2, status: 'sent' }),
+        ]);
+      });
+      const list = await cli('outbox:list', '--status', 'dead');
+      expect(list.err).toBe('');
+      expect(list.code).toBe(0);
+      expect(list.out).toMatch(
+        /^#1 dead {5}sms {3}test\.alert staff:7 attempts=8\n {4}staff E1 has no phone number$/,
+      );
+      expect((await cli('outbox:list', '--status', 'lost')).code).toBe(64);
+
+      expect(await cli('outbox:retry', '1')).toMatchObject({
+        code: 0,
+        out: '#1 is pending again; a running service sends it within seconds.',
+      });
+      expect(await dataSource.manager.findOneByOrFail(OutboxMessage, { id: 1 })).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        lastError: null,
+      });
+      expect(await cli('outbox:retry', '2')).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('is sent'),
+      });
+      expect((await cli('outbox:retry', '99')).err).toContain('does not exist');
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('says plainly when the configuration or the database is wrong', async () => {

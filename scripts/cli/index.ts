@@ -14,12 +14,15 @@ import { createServices, type Services } from '../../bot/src/services';
 import { UsageError, type CliCommand, type CliContext } from './command';
 import { jobListCommand, jobRunCommand } from './jobs.command';
 import { migrateCommand } from './migrate.command';
+import { outboxListCommand, outboxRetryCommand } from './outbox.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 
 export const commands: readonly CliCommand[] = [
   migrateCommand,
   jobListCommand,
   jobRunCommand,
+  outboxListCommand,
+  outboxRetryCommand,
   wecomMenuCommand,
   simCommand,
 ];
