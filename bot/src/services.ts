@@ -10,7 +10,8 @@ import { FakeWecomState, fakeWecomApiRoutes } from './channels/wecom/fake-api';
 import { createWecomChannel, type WecomChannel } from './channels/wecom';
 import type { Config, WecomConfig } from './config';
 import path from 'node:path';
-import { dispatch, type Dispatcher } from './conversation/dispatcher';
+import { createDispatcher, type Dispatcher } from './conversation/dispatcher';
+import { bindingFlow } from './features/staff';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
 import { createNotifications, type Notifications } from './notifications';
@@ -72,7 +73,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     config: wecomConfig,
     apiBase,
     dataSource: options.dataSource,
-    dispatcher: options.dispatcher ?? dispatch,
+    dispatcher: options.dispatcher ?? createDispatcher({ flows: [bindingFlow] }),
     logger,
     owner: options.owner,
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),

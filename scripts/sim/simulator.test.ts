@@ -62,7 +62,7 @@ describe('development mode and the simulator', () => {
       output,
       fakeApiBase: `${baseUrl}${DEV_API_PREFIX}`,
     });
-    const help = t(DEFAULT_LOCALE, 'bot.help');
+    const help = t(DEFAULT_LOCALE, 'bind.prompt'); // an unbound member gets the binding prompt, whatever they send
     const count = (text: string) => transcript.split(text).length - 1;
 
     input.write('你好\n');

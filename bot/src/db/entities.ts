@@ -4,7 +4,8 @@
  */
 import { InboundMessageRecord, WecomAccessToken } from '../channels/wecom';
 import { SettingEntry } from '../features/settings';
-import { DutyGroup, DutyGroupMember, Staff } from '../features/staff';
+import { BindingCode, Department, DutyGroup, DutyGroupMember, Staff } from '../features/staff';
+import { ConversationSession } from '../conversation/session.entity';
 import { OutboxMessage } from '../notifications/outbox.entity';
 import { JobLock } from '../jobs/job-lock.entity';
 
@@ -17,4 +18,7 @@ export const allEntities = [
   DutyGroup,
   DutyGroupMember,
   OutboxMessage,
+  Department,
+  BindingCode,
+  ConversationSession,
 ];

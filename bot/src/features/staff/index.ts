@@ -1,6 +1,8 @@
 /** Staff records and duty groups: who people are, how to reach them, and who is on duty. */
 export { Staff, ROLES, type Role } from './staff.entity';
 export { DutyGroup } from './duty-group.entity';
+export { Department, type DepartmentKind } from './department.entity';
+export { BindingCode } from './binding-code.entity';
 export { DutyGroupMember } from './duty-group-member.entity';
 export {
   findStaffById,
@@ -15,3 +17,6 @@ export {
   switchOnDuty,
   type CreateStaffProps,
 } from './staff.commands';
+export { bindingFlow } from './binding.flow';
+export { requestBindingCode, verifyBindingCode, unbindStaff } from './binding.commands';
+export { toE164, maskPhone } from './phone';

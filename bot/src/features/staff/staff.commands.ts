@@ -12,6 +12,7 @@ export interface CreateStaffProps {
   readonly phone?: string | null;
   readonly email?: string | null;
   readonly wecomUserId?: string | null;
+  readonly departmentId?: number | null;
   readonly language?: string;
   readonly now?: Date;
 }
@@ -27,6 +28,7 @@ export async function createStaff(props: CreateStaffProps): Promise<Staff> {
       phone: props.phone ?? null,
       email: props.email ?? null,
       wecomUserId: props.wecomUserId ?? null,
+      departmentId: props.departmentId ?? null,
       language: props.language ?? 'zh-CN',
       isActive: true,
       createdAt: now,

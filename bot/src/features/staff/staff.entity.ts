@@ -31,6 +31,9 @@ export class Staff {
   @Column({ type: 'varchar', length: 16 })
   role!: Role;
 
+  @Column({ name: 'department_id', type: 'integer', nullable: true })
+  departmentId!: number | null;
+
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive!: boolean;
 
