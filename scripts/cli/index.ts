@@ -15,6 +15,12 @@ import { UsageError, type CliCommand, type CliContext } from './command';
 import { jobListCommand, jobRunCommand } from './jobs.command';
 import { migrateCommand } from './migrate.command';
 import { outboxListCommand, outboxRetryCommand } from './outbox.command';
+import {
+  rosterExportCommand,
+  rosterImportCommand,
+  userAddCommand,
+  userDeactivateCommand,
+} from './staff.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 
 export const commands: readonly CliCommand[] = [
@@ -23,6 +29,10 @@ export const commands: readonly CliCommand[] = [
   jobRunCommand,
   outboxListCommand,
   outboxRetryCommand,
+  rosterImportCommand,
+  rosterExportCommand,
+  userAddCommand,
+  userDeactivateCommand,
   wecomMenuCommand,
   simCommand,
 ];

@@ -31,7 +31,7 @@ export async function loadSession(
   const query = manager
     .createQueryBuilder(ConversationSession, 's')
     .where('s.wecom_user_id = :wecomUserId', { wecomUserId });
-  if (manager.connection.options.type === 'mysql') query.setLock('pessimistic_write');
+  if (manager.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
   return query.getOneOrFail();
 }
 

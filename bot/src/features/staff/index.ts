@@ -20,3 +20,13 @@ export {
 export { bindingFlow } from './binding.flow';
 export { requestBindingCode, verifyBindingCode, unbindStaff } from './binding.commands';
 export { toE164, maskPhone } from './phone';
+export {
+  parseRoster,
+  importRoster,
+  exportRoster,
+  validateRosterFields,
+  ROSTER_HEADER,
+  type RosterRow,
+  type RosterError,
+  type ImportOutcome,
+} from './roster';

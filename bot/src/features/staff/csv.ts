@@ -1,0 +1,71 @@
+/**
+ * CSV as spreadsheets write it (RFC 4180): commas, quoted fields with "" escapes and line breaks, CRLF or
+ * LF, an optional UTF-8 BOM. Small and strict, for roster files.
+ */
+export interface CsvRecord {
+  /** 1-based line number where the record starts (what a person sees in a spreadsheet). */
+  readonly line: number;
+  readonly fields: string[];
+}
+
+export function parseCsv(text: string): CsvRecord[] {
+  const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const records: CsvRecord[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  let line = 1;
+  let recordLine = 1;
+  let fieldStarted = false;
+  for (let i = 0; i < input.length; i += 1) {
+    const char = input[i];
+    if (quoted) {
+      if (char === '"') {
+        if (input[i + 1] === '"') {
+          field += '"';
+          i += 1;
+        } else {
+          quoted = false;
+        }
+      } else {
+        if (char === '\n') line += 1;
+        field += char;
+      }
+      continue;
+    }
+    if (char === '"' && !fieldStarted) {
+      quoted = true;
+      fieldStarted = true;
+    } else if (char === ',') {
+      fields.push(field);
+      field = '';
+      fieldStarted = false;
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && input[i + 1] === '\n') i += 1;
+      fields.push(field);
+      if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields });
+      fields = [];
+      field = '';
+      fieldStarted = false;
+      line += 1;
+      recordLine = line;
+    } else {
+      field += char;
+      fieldStarted = true;
+    }
+  }
+  if (quoted) throw new Error(`line ${recordLine}: a quoted field is not closed`);
+  if (field !== '' || fields.length > 0) {
+    fields.push(field);
+    records.push({ line: recordLine, fields });
+  }
+  return records;
+}
+
+function quote(value: string): string {
+  return /[",\r\n]/.test(value) || /^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+export function formatCsv(rows: ReadonlyArray<readonly string[]>): string {
+  return rows.map((row) => row.map(quote).join(',')).join('\r\n') + '\r\n';
+}
