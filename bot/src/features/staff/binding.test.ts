@@ -273,6 +273,14 @@ describe('binding and the conversation engine, through the real webhook', () => 
     expect(await say_(zhangsan, '提交')).toBe('已提交「光交箱门损坏」，3 张照片');
   });
 
+  it('answers in the language of the staff record', async () => {
+    const zhangsan = bot.client('zhangsan');
+    await bot.running.database.dataSource.manager.update(Staff, { staffNo: 'E1001' }, { language: 'en-US' });
+    expect(await say_(zhangsan, 'help')).toContain(t('en-US', 'bot.help.title'));
+    expect(await say_(zhangsan, '我的')).toBe(t('en-US', 'bot.my.none'));
+    await bot.running.database.dataSource.manager.update(Staff, { staffNo: 'E1001' }, { language: 'zh-CN' });
+  });
+
   it('ends access at once for a bound user who is deactivated', async () => {
     const wangwu = bot.client('wangwu');
     await bot.running.database.dataSource.manager.update(
