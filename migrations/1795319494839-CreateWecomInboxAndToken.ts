@@ -1,5 +1,5 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { datetimeTableColumn } from '../bot/src/db/columns';
+import { datetimeTableColumn, idTableColumn } from '../bot/src/db/columns';
 
 /** The WeCom inbox (idempotent callbacks) and the shared access_token row. */
 export class CreateWecomInboxAndToken1795319494839 implements MigrationInterface {
@@ -8,13 +8,7 @@ export class CreateWecomInboxAndToken1795319494839 implements MigrationInterface
       new Table({
         name: 'inbound_message',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'dedupe_key', type: 'varchar', length: '191' },
           { name: 'from_user', type: 'varchar', length: '64' },
           { name: 'msg_type', type: 'varchar', length: '32' },

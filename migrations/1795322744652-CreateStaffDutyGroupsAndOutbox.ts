@@ -1,5 +1,5 @@
 import { Table, TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { datetimeTableColumn } from '../bot/src/db/columns';
+import { datetimeTableColumn, idTableColumn } from '../bot/src/db/columns';
 
 /**
  * Staff and duty groups (who is alerted, and how to reach them), the notification outbox, and the end of
@@ -11,13 +11,7 @@ export class CreateStaffDutyGroupsAndOutbox1795322744652 implements MigrationInt
       new Table({
         name: 'staff',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'staff_no', type: 'varchar', length: '32' },
           { name: 'name', type: 'varchar', length: '64' },
           { name: 'phone', type: 'varchar', length: '20', isNullable: true },
@@ -39,13 +33,7 @@ export class CreateStaffDutyGroupsAndOutbox1795322744652 implements MigrationInt
       new Table({
         name: 'duty_group',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'key', type: 'varchar', length: '64' },
           { name: 'name', type: 'varchar', length: '64' },
           { name: 'description', type: 'text', isNullable: true },
@@ -58,13 +46,7 @@ export class CreateStaffDutyGroupsAndOutbox1795322744652 implements MigrationInt
       new Table({
         name: 'duty_group_member',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'group_id', type: 'integer' },
           { name: 'staff_id', type: 'integer' },
           { name: 'is_on_duty', type: 'boolean', default: false },
@@ -100,13 +82,7 @@ export class CreateStaffDutyGroupsAndOutbox1795322744652 implements MigrationInt
       new Table({
         name: 'outbox',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'channel', type: 'varchar', length: '8' },
           { name: 'recipient_kind', type: 'varchar', length: '12' },
           { name: 'recipient_ref', type: 'varchar', length: '64' },

@@ -6,7 +6,7 @@ import {
   type MigrationInterface,
   type QueryRunner,
 } from 'typeorm';
-import { datetimeTableColumn } from '../bot/src/db/columns';
+import { datetimeTableColumn, idTableColumn } from '../bot/src/db/columns';
 
 /** Departments (tier-3 and field areas), SMS binding codes, and conversation sessions. */
 export class CreateDepartmentsBindingAndSessions1795324694557 implements MigrationInterface {
@@ -15,13 +15,7 @@ export class CreateDepartmentsBindingAndSessions1795324694557 implements Migrati
       new Table({
         name: 'department',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'name', type: 'varchar', length: '64' },
           { name: 'kind', type: 'varchar', length: '8' },
           datetimeTableColumn('created_at'),
@@ -47,13 +41,7 @@ export class CreateDepartmentsBindingAndSessions1795324694557 implements Migrati
       new Table({
         name: 'binding_code',
         columns: [
-          {
-            name: 'id',
-            type: 'integer',
-            isPrimary: true,
-            isGenerated: true,
-            generationStrategy: 'increment',
-          },
+          idTableColumn(),
           { name: 'staff_id', type: 'integer' },
           { name: 'wecom_user_id', type: 'varchar', length: '64' },
           { name: 'code_hash', type: 'varchar', length: '64' },

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { allMigrations } from '../../migrations';
 import { startTsProcess, runTsProcess } from '../test/processes';
-import { createTestDatabase, eventually, testConfig, type TestDatabase } from '../test/support';
+import { createTestDatabase, eventually, freePort, testConfig, type TestDatabase } from '../test/support';
 import { startFieldline, type RunningFieldline } from './main';
 
 const MAIN = path.join(__dirname, 'main.ts');
@@ -13,14 +12,6 @@ function envFor(database: TestDatabase): Record<string, string> {
   return database.config.kind === 'mysql'
     ? { DATA_DIR: database.dir, DATABASE_URL: database.config.url }
     : { DATA_DIR: database.dir };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('the service', () => {

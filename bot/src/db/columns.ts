@@ -15,6 +15,11 @@ export function datetimeTableColumn(name: string, options: { nullable?: boolean 
   return { name, type: 'datetime', precision: 3, isNullable: options.nullable ?? false };
 }
 
+/** Migration-side auto-increment integer primary key `id`. */
+export function idTableColumn(): TableColumnOptions {
+  return { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+}
+
 /** Stores any JSON-serialisable value in a text column. */
 export const jsonTransformer: ValueTransformer = {
   to: (value: unknown) => (value === undefined ? null : JSON.stringify(value)),

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createDataSource } from '../db/data-source';
@@ -8,18 +7,10 @@ import { createStaff, type Staff } from '../features/staff';
 import { startFieldline, type RunningFieldline } from '../main';
 import '../../test/fixtures/test-templates';
 import { FakeTwilio } from '../../test/fakes/twilio';
-import { createTestDatabase, eventually, testConfig, type TestDatabase } from '../../test/support';
+import { createTestDatabase, eventually, freePort, testConfig, type TestDatabase } from '../../test/support';
 import { databaseEnv, startFakeWecom, TEST_CORP, wecomEnv, type FakeWecom } from '../../test/wecom';
 import { enqueue } from './enqueue';
 import { OutboxMessage } from './outbox.entity';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('notifications in the running service', () => {
   let database: TestDatabase;
