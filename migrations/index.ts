@@ -8,10 +8,12 @@ import { CreateJobLockAndSetting1795317671810 } from './1795317671810-CreateJobL
 import { CreateWecomInboxAndToken1795319494839 } from './1795319494839-CreateWecomInboxAndToken';
 import { CreateStaffDutyGroupsAndOutbox1795322744652 } from './1795322744652-CreateStaffDutyGroupsAndOutbox';
 import { CreateDepartmentsBindingAndSessions1795324694557 } from './1795324694557-CreateDepartmentsBindingAndSessions';
+import { CreateCredentialsSessionsAndAudit1795326224637 } from './1795326224637-CreateCredentialsSessionsAndAudit';
 
 export const allMigrations = [
   CreateJobLockAndSetting1795317671810,
   CreateWecomInboxAndToken1795319494839,
   CreateStaffDutyGroupsAndOutbox1795322744652,
   CreateDepartmentsBindingAndSessions1795324694557,
+  CreateCredentialsSessionsAndAudit1795326224637,
 ];

@@ -8,6 +8,7 @@ import {
   Staff,
   validateRosterFields,
 } from '../../bot/src/features/staff';
+import { t } from '../../bot/src/i18n';
 import { UsageError, type CliCommand } from './command';
 
 const cliActor = () => `cli:${userInfo().username}`;
@@ -27,7 +28,7 @@ export const rosterImportCommand: CliCommand = {
     if (!file || args.some((arg) => arg.startsWith('--') && arg !== '--skip-invalid'))
       throw new UsageError('expected a CSV file');
     const { rows, errors } = parseRoster(await readFile(file, 'utf8'));
-    for (const error of errors) err(`row ${error.row}: ${error.message}`);
+    for (const error of errors) err(`row ${error.row}: ${t('en-US', error.key, error.params)}`);
     if (errors.length > 0 && !skipInvalid) {
       err(`Nothing imported: ${new Set(errors.map((error) => error.row)).size} row(s) have errors.`);
       return 1;
@@ -84,7 +85,7 @@ export const userAddCommand: CliCommand = {
     );
     const row = validateRosterFields(0, fields);
     if (Array.isArray(row)) {
-      for (const error of row) err(error.message);
+      for (const error of row) err(t('en-US', error.key, error.params));
       return 64;
     }
     const dataSource = await migratedDatabase();

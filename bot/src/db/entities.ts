@@ -6,6 +6,8 @@ import { InboundMessageRecord, WecomAccessToken } from '../channels/wecom';
 import { SettingEntry } from '../features/settings';
 import { BindingCode, Department, DutyGroup, DutyGroupMember, Staff } from '../features/staff';
 import { ConversationSession } from '../conversation/session.entity';
+import { StaffCredential, WebSession } from '../features/accounts';
+import { AuditEntry } from '../features/audit';
 import { OutboxMessage } from '../notifications/outbox.entity';
 import { JobLock } from '../jobs/job-lock.entity';
 
@@ -21,4 +23,7 @@ export const allEntities = [
   Department,
   BindingCode,
   ConversationSession,
+  StaffCredential,
+  WebSession,
+  AuditEntry,
 ];

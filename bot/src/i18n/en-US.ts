@@ -67,6 +67,16 @@ export const enUS: Record<MessageKey, string> = {
   'command.cancel': 'stop the current operation',
   'command.bind': 'bind your account',
   'command.my': 'what you have in progress',
+  'roster.error.columns': 'expected 6 columns ({expected}), found {found}',
+  'roster.error.staffNo': 'staff_no "{value}" must be 1–32 letters, digits, _ or -',
+  'roster.error.name': 'name must be 1–64 characters',
+  'roster.error.phone': 'phone "{value}" is not a mobile number (11 digits, or +country…)',
+  'roster.error.role': 'role "{value}" must be one of {roles}',
+  'roster.error.department': 'department must be at most 64 characters',
+  'roster.error.group': 'group "{value}" must be lower-case letters, digits and -',
+  'roster.error.duplicate': 'staff_no {staffNo} already appears in row {row}',
+  'roster.error.header': 'the first line must be the header {header}',
+  'roster.error.csv': 'not valid CSV: {detail}',
   'bot.welcome':
     'Welcome to the field support service! Message the back office here when you are stuck on site, spot a hazard or a lead, or need an order completed.',
 };

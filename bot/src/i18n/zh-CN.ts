@@ -62,6 +62,16 @@ export const zhCN = {
   'command.cancel': '退出当前操作',
   'command.bind': '绑定账号',
   'command.my': '查看我进行中的事项',
+  'roster.error.columns': '应为 {expected} 共 6 列，实际 {found} 列',
+  'roster.error.staffNo': '工号“{value}”不正确（1–32 位字母、数字、_ 或 -）',
+  'roster.error.name': '姓名须为 1–64 个字符',
+  'roster.error.phone': '手机号“{value}”不正确（11 位手机号或 +国家码号码）',
+  'roster.error.role': '角色“{value}”须为 {roles} 之一',
+  'roster.error.department': '部门名称最多 64 个字符',
+  'roster.error.group': '值班组“{value}”只能包含小写字母、数字和 -',
+  'roster.error.duplicate': '工号 {staffNo} 与第 {row} 行重复',
+  'roster.error.header': '第一行必须是表头 {header}',
+  'roster.error.csv': 'CSV 格式错误：{detail}',
   'bot.welcome':
     '欢迎使用装维“倒三角”支撑服务！现场遇到疑难、发现隐患商机或需要线下报竣，都可以在这里发消息给后台。',
 } as const;

@@ -7,6 +7,7 @@
  * one transaction.
  */
 import { In, type EntityManager } from 'typeorm';
+import type { MessageKey, MessageParams } from '../../i18n';
 import { formatCsv, parseCsv } from './csv';
 import { Department, type DepartmentKind } from './department.entity';
 import { DutyGroup } from './duty-group.entity';
@@ -30,9 +31,11 @@ export interface RosterRow {
   readonly groups: readonly string[];
 }
 
+/** A problem with one row, as a catalog message (shown in the web in the reader's language). */
 export interface RosterError {
   readonly row: number;
-  readonly message: string;
+  readonly key: MessageKey;
+  readonly params: MessageParams;
 }
 
 export interface ParsedRoster {
@@ -42,26 +45,28 @@ export interface ParsedRoster {
 
 /** Validates one row's fields; returns the row or every problem found in it. */
 export function validateRosterFields(row: number, fields: readonly string[]): RosterRow | RosterError[] {
-  const errors: string[] = [];
   if (fields.length !== ROSTER_HEADER.length) {
     return [
       {
         row,
-        message: `expected ${ROSTER_HEADER.length} columns (${ROSTER_HEADER.join(',')}), found ${fields.length}`,
+        key: 'roster.error.columns',
+        params: { expected: ROSTER_HEADER.join(','), found: fields.length },
       },
     ];
   }
+  const errors: RosterError[] = [];
+  const problem = (key: MessageKey, params: MessageParams = {}) => errors.push({ row, key, params });
   const [staffNo = '', name = '', rawPhone = '', rawRole = '', department = '', rawGroups = ''] = fields.map(
     (field) => field.trim(),
   );
-  if (!STAFF_NO.test(staffNo)) errors.push(`staff_no "${staffNo}" must be 1–32 letters, digits, _ or -`);
-  if (name === '' || name.length > 64) errors.push('name must be 1–64 characters');
+  if (!STAFF_NO.test(staffNo)) problem('roster.error.staffNo', { value: staffNo });
+  if (name === '' || name.length > 64) problem('roster.error.name');
   const phone = toE164(rawPhone);
-  if (!phone) errors.push(`phone "${rawPhone}" is not a mobile number (11 digits, or +country…)`);
+  if (!phone) problem('roster.error.phone', { value: rawPhone });
   const role = rawRole.toLowerCase();
   if (!(ROLES as readonly string[]).includes(role))
-    errors.push(`role "${rawRole}" must be one of ${ROLES.join(', ')}`);
-  if (department.length > 64) errors.push('department must be at most 64 characters');
+    problem('roster.error.role', { value: rawRole, roles: ROLES.join(', ') });
+  if (department.length > 64) problem('roster.error.department');
   const groups =
     rawGroups === ''
       ? []
@@ -69,10 +74,8 @@ export function validateRosterFields(row: number, fields: readonly string[]): Ro
           .split(';')
           .map((group) => group.trim())
           .filter(Boolean);
-  for (const group of groups) {
-    if (!GROUP_KEY.test(group)) errors.push(`group "${group}" must be lower-case letters, digits and -`);
-  }
-  if (errors.length > 0) return errors.map((message) => ({ row, message }));
+  for (const group of groups) if (!GROUP_KEY.test(group)) problem('roster.error.group', { value: group });
+  if (errors.length > 0) return errors;
   return {
     row,
     staffNo,
@@ -90,12 +93,15 @@ export function parseRoster(text: string): ParsedRoster {
   try {
     records = parseCsv(text);
   } catch (error) {
-    return { rows: [], errors: [{ row: 0, message: (error as Error).message }] };
+    return {
+      rows: [],
+      errors: [{ row: 0, key: 'roster.error.csv', params: { detail: (error as Error).message } }],
+    };
   }
   const [header, ...body] = records;
   const expected = ROSTER_HEADER.join(',');
   if (!header || header.fields.map((field) => field.trim().toLowerCase()).join(',') !== expected) {
-    return { rows: [], errors: [{ row: 1, message: `the first line must be the header ${expected}` }] };
+    return { rows: [], errors: [{ row: 1, key: 'roster.error.header', params: { header: expected } }] };
   }
   const rows: RosterRow[] = [];
   const errors: RosterError[] = [];
@@ -110,7 +116,8 @@ export function parseRoster(text: string): ParsedRoster {
     if (earlier !== undefined) {
       errors.push({
         row: record.line,
-        message: `staff_no ${result.staffNo} already appears in row ${earlier}`,
+        key: 'roster.error.duplicate',
+        params: { staffNo: result.staffNo, row: earlier },
       });
       continue;
     }
