@@ -21,8 +21,8 @@ export async function recordAudit(props: AuditProps): Promise<void> {
     action: props.action,
     recordType: props.recordType,
     recordId: props.recordId === undefined || props.recordId === null ? null : String(props.recordId),
-    before: (props.before ?? null) as object | null,
-    after: (props.after ?? null) as object | null,
+    before: props.before ?? null,
+    after: props.after ?? null,
     ip: props.ip?.slice(0, 64) ?? null,
     at: props.now ?? new Date(),
   });
