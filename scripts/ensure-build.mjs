@@ -2,7 +2,7 @@
 // `npm run fieldline` always run current code. With a production-only install (no TypeScript) an
 // existing dist/ is used as is. `--force` always rebuilds (npm run build).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -50,4 +50,8 @@ const result = spawnSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig
   stdio: 'inherit',
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
+// The admin web's static files (css, js) are served from next to the compiled router.
+cpSync(path.join(root, 'admin-web/src/static'), path.join(root, 'dist/admin-web/src/static'), {
+  recursive: true,
+});
 writeFileSync(stamp, new Date().toISOString());

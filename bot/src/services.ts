@@ -15,6 +15,8 @@ import { bindingFlow } from './features/staff';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
 import { createNotifications, type Notifications } from './notifications';
+import { createAdminRouter } from '../../admin-web/src/router';
+import { defaultQueues } from '../../admin-web/src/queue-registry';
 import { LocalDiskStorage } from './storage/local-disk';
 import type { MediaStorage } from './storage/media-storage';
 
@@ -85,6 +87,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     logger,
   });
   routers.unshift(wecom.webhook.routes(), ...notifications.routers);
+  routers.push(
+    createAdminRouter({
+      dataSource: options.dataSource,
+      logger,
+      publicBaseUrl: config.publicBaseUrl,
+      timeZone: config.timeZone,
+      queues: defaultQueues,
+    }),
+  );
   return {
     wecomConfig,
     wecom,

@@ -12,6 +12,7 @@ import { instanceId } from '../../bot/src/instance-id';
 import { createLogger, type Logger } from '../../bot/src/logger';
 import { createServices, type Services } from '../../bot/src/services';
 import { UsageError, type CliCommand, type CliContext } from './command';
+import { userPasswdCommand } from './accounts.command';
 import { jobListCommand, jobRunCommand } from './jobs.command';
 import { migrateCommand } from './migrate.command';
 import { outboxListCommand, outboxRetryCommand } from './outbox.command';
@@ -33,6 +34,7 @@ export const commands: readonly CliCommand[] = [
   rosterExportCommand,
   userAddCommand,
   userDeactivateCommand,
+  userPasswdCommand,
   wecomMenuCommand,
   simCommand,
 ];

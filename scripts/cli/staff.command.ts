@@ -1,7 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { inTransaction } from '../../bot/src/db/transaction';
+import { endSessionsFor } from '../../bot/src/features/accounts';
+import { recordAudit } from '../../bot/src/features/audit';
 import {
+  deactivateStaff,
   exportRoster,
   importRoster,
   parseRoster,
@@ -93,7 +96,17 @@ export const userAddCommand: CliCommand = {
       err(`Staff number ${row.staffNo} already exists (use roster:import to change it).`);
       return 1;
     }
-    await inTransaction(dataSource, (manager) => importRoster({ manager, rows: [row], actor: cliActor() }));
+    await inTransaction(dataSource, async (manager) => {
+      await importRoster({ manager, rows: [row], actor: cliActor() });
+      await recordAudit({
+        manager,
+        actor: cliActor(),
+        action: 'staff.create',
+        recordType: 'staff',
+        recordId: row.staffNo,
+        after: row,
+      });
+    });
     out(`Added ${row.staffNo} ${row.name} (${row.role}).`);
     return 0;
   },
@@ -107,10 +120,24 @@ export const userDeactivateCommand: CliCommand = {
     const [staffNo] = args;
     if (!staffNo || args.length !== 1) throw new UsageError('expected one staff number');
     const dataSource = await migratedDatabase();
-    const result = await inTransaction(dataSource, (manager) =>
-      manager.update(Staff, { staffNo, isActive: true }, { isActive: false, updatedAt: new Date() }),
-    );
-    if (result.affected !== 1) {
+    const staff = await dataSource.manager.findOneBy(Staff, { staffNo });
+    const deactivated =
+      staff !== null &&
+      (await inTransaction(dataSource, async (manager) => {
+        if (!(await deactivateStaff({ manager, staffId: staff.id }))) return false;
+        await endSessionsFor(manager, staff.id);
+        await recordAudit({
+          manager,
+          actor: cliActor(),
+          action: 'staff.deactivate',
+          recordType: 'staff',
+          recordId: staff.id,
+          before: { isActive: true },
+          after: { isActive: false },
+        });
+        return true;
+      }));
+    if (!deactivated) {
       err(
         (await dataSource.manager.existsBy(Staff, { staffNo }))
           ? `${staffNo} is already deactivated.`

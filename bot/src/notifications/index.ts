@@ -24,7 +24,7 @@ export { OutboxMessage, type OutboxChannel, type OutboxStatus, type Urgency } fr
 export { OutboxRelay, type DrainResult } from './relay';
 export { quietHoursSetting } from './quiet-hours';
 export { defineTemplate, findTemplate, type NotificationTemplate } from './templates';
-export { retryOutboxMessage, listOutbox } from './outbox.commands';
+export { retryOutboxMessage, listOutbox, countDeadOutbox } from './outbox.commands';
 
 export interface Notifications {
   readonly relay: OutboxRelay;

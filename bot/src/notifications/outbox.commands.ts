@@ -47,3 +47,8 @@ export async function retryOutboxMessage(props: {
   );
   return props.manager.findOneByOrFail(OutboxMessage, { id: row.id });
 }
+
+/** How many notifications gave up (dead), for the back office's queue. */
+export function countDeadOutbox(manager: EntityManager): Promise<number> {
+  return manager.countBy(OutboxMessage, { status: 'dead' });
+}

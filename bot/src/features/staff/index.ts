@@ -15,6 +15,8 @@ export {
   ensureDutyGroup,
   setGroupMembership,
   switchOnDuty,
+  updateStaff,
+  deactivateStaff,
   type CreateStaffProps,
 } from './staff.commands';
 export { bindingFlow } from './binding.flow';
@@ -30,3 +32,13 @@ export {
   type RosterError,
   type ImportOutcome,
 } from './roster';
+export {
+  countUnboundActiveStaff,
+  findStaffByNo,
+  listDepartments,
+  listDutyGroups,
+  listStaff,
+  type DutyGroupView,
+  type StaffFilter,
+  type StaffListItem,
+} from './roster.queries';

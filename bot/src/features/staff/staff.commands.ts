@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { AppError } from '../../errors';
+import { Department } from './department.entity';
 import { DutyGroup } from './duty-group.entity';
 import { DutyGroupMember } from './duty-group-member.entity';
 import { Staff, type Role } from './staff.entity';
@@ -100,4 +101,63 @@ export async function switchOnDuty(props: {
   });
   if (!existing) throw new AppError('NOT_FOUND', `staff ${props.staffId} is not in group ${props.groupId}`);
   return setGroupMembership(props);
+}
+
+export interface UpdateStaffProps {
+  readonly manager: EntityManager;
+  readonly staffId: number;
+  readonly name: string;
+  /** E.164, already normalised. */
+  readonly phone: string;
+  readonly role: Role;
+  readonly departmentName: string;
+  readonly now?: Date;
+}
+
+/** Edits a staff record (never its binding); returns the record before and after, for the audit log. */
+export async function updateStaff(props: UpdateStaffProps): Promise<{ before: Staff; after: Staff }> {
+  const { manager } = props;
+  const before = await manager.findOneBy(Staff, { id: props.staffId });
+  if (!before) throw new AppError('NOT_FOUND', `staff ${props.staffId}`);
+  let departmentId: number | null = null;
+  if (props.departmentName !== '') {
+    const existing = await manager.findOneBy(Department, { name: props.departmentName });
+    departmentId =
+      existing?.id ??
+      (
+        await manager.save(
+          manager.create(Department, {
+            name: props.departmentName,
+            kind: props.role === 'tier3' ? 'tier3' : 'area',
+            createdAt: new Date(),
+          }),
+        )
+      ).id;
+  }
+  await manager.update(
+    Staff,
+    { id: before.id },
+    {
+      name: props.name,
+      phone: props.phone,
+      role: props.role,
+      departmentId,
+      updatedAt: props.now ?? new Date(),
+    },
+  );
+  return { before, after: await manager.findOneByOrFail(Staff, { id: before.id }) };
+}
+
+/** Deactivates a staff record: WeCom access ends with their next message (the caller ends web sessions). */
+export async function deactivateStaff(props: {
+  readonly manager: EntityManager;
+  readonly staffId: number;
+  readonly now?: Date;
+}): Promise<boolean> {
+  const result = await props.manager.update(
+    Staff,
+    { id: props.staffId, isActive: true },
+    { isActive: false, updatedAt: props.now ?? new Date() },
+  );
+  return result.affected === 1;
 }

@@ -1,0 +1,56 @@
+/**
+ * Access control, in one place. Roles map to capabilities; every route declares the capability it needs
+ * (router.ts), and record-level rules live here: tier-3 sees only its own department, managers read
+ * everything and change nothing, admins manage everything, engineers have no web access at all.
+ */
+import type { Role, Staff } from '../../bot/src/features/staff';
+
+export type Capability =
+  | 'home'
+  | 'account'
+  | 'roster.read'
+  | 'roster.write'
+  | 'duty.read'
+  | 'duty.switch'
+  | 'outbox.read'
+  | 'outbox.retry'
+  | 'audit.read';
+
+const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
+  engineer: [],
+  tier2: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch'],
+  tier3: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch'],
+  manager: ['home', 'account', 'roster.read', 'duty.read', 'outbox.read', 'audit.read'],
+  admin: [
+    'home',
+    'account',
+    'roster.read',
+    'roster.write',
+    'duty.read',
+    'duty.switch',
+    'outbox.read',
+    'outbox.retry',
+    'audit.read',
+  ],
+};
+
+export function can(user: Staff, capability: Capability): boolean {
+  return GRANTS[user.role].includes(capability);
+}
+
+/** Tier-3 is scoped to its own department (null: no department → nobody); others see everyone. */
+export function departmentScope(user: Staff): number | null | undefined {
+  return user.role === 'tier3' ? user.departmentId : undefined;
+}
+
+export function canSeeStaff(user: Staff, staff: Staff): boolean {
+  if (!can(user, 'roster.read')) return false;
+  const scope = departmentScope(user);
+  return scope === undefined || (scope !== null && staff.departmentId === scope);
+}
+
+/** Admins switch anyone; desk staff switch only themselves. */
+export function canSwitchDuty(user: Staff, memberStaffId: number): boolean {
+  if (!can(user, 'duty.switch')) return false;
+  return user.role === 'admin' || user.id === memberStaffId;
+}

@@ -1,0 +1,87 @@
+import type { MessageKey } from '../../bot/src/i18n';
+import { can, type Capability } from './access';
+import type { AdminState } from './context';
+import { html, type SafeHtml } from './html';
+
+export interface PageModel {
+  readonly title: string;
+  readonly body: SafeHtml;
+  /** A notice to show above the content (already in the reader's language). */
+  readonly notice?: { readonly kind: 'ok' | 'error'; readonly text: string };
+  readonly active?: string;
+}
+
+const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capability: Capability }> = [
+  { key: 'home', href: '/admin', label: 'web.nav.home', capability: 'home' },
+  { key: 'roster', href: '/admin/roster', label: 'web.nav.roster', capability: 'roster.read' },
+  { key: 'duty', href: '/admin/duty', label: 'web.nav.duty', capability: 'duty.read' },
+  { key: 'outbox', href: '/admin/outbox', label: 'web.nav.outbox', capability: 'outbox.read' },
+  { key: 'audit', href: '/admin/audit', label: 'web.nav.audit', capability: 'audit.read' },
+];
+
+/** The page shell: header with navigation, language switch and sign-out; no inline script or style. */
+export function layout(state: AdminState, page: PageModel): string {
+  const { say, user } = state;
+  const nav = user
+    ? html`<nav class="nav">
+        ${NAV.filter((item) => can(user, item.capability)).map(
+          (item) =>
+            html`<a href="${item.href}" class="${page.active === item.key ? 'active' : ''}"
+              >${say(item.label)}</a
+            >`,
+        )}
+        <a href="/admin/account/password" class="${page.active === 'password' ? 'active' : ''}"
+          >${say('web.nav.password')}</a
+        >
+        <form method="post" action="/admin/logout" class="inline">
+          <input type="hidden" name="_csrf" value="${state.csrf}" />
+          <button type="submit" class="link">${say('web.nav.signOut')}</button>
+        </form>
+      </nav>`
+    : html``;
+  return html`<!doctype html>
+    <html lang="${state.locale}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${page.title} · ${say('web.app')}</title>
+        <link rel="stylesheet" href="/admin/static/app.css" />
+        <script src="/admin/static/app.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/admin">${say('web.app')}</a>
+          ${nav}
+          <form method="post" action="/admin/lang" class="inline lang">
+            <input type="hidden" name="_csrf" value="${state.csrf}" />
+            <input type="hidden" name="lang" value="${state.locale === 'zh-CN' ? 'en-US' : 'zh-CN'}" />
+            <button type="submit" class="link" id="lang-switch">${say('web.lang.switch')}</button>
+          </form>
+        </header>
+        <main>
+          <h1>${page.title}</h1>
+          ${page.notice ? html`<p class="notice ${page.notice.kind}" role="status">${page.notice.text}</p>` : ''}
+          ${page.body}
+        </main>
+      </body>
+    </html>`.value;
+}
+
+/** A hidden CSRF field for a form. */
+export function csrfField(state: AdminState): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${state.csrf}" />`;
+}
+
+/** A date-time in the configured time zone and the reader's language. */
+export function formatTime(state: AdminState, at: Date | null, timeZone: string): string {
+  if (!at) return '';
+  return new Intl.DateTimeFormat(state.locale, {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}

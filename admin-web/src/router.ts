@@ -1,0 +1,123 @@
+/**
+ * The admin web, served at /admin by the same process (DESIGN §3, §4.14): server-rendered pages with
+ * escaped-by-default templates, a small script for live queues, zh-CN by default with an en-US switch.
+ * Every route states the capability it needs here; access.ts says who has it.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Router from '@koa/router';
+import { AppError } from '../../bot/src/errors';
+import type { RequestState } from '../../bot/src/http/context';
+import { can, type Capability } from './access';
+import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from './context';
+import { html } from './html';
+import { layout } from './layout';
+import { auditRoutes } from './pages/audit';
+import { accountRoutes, authRoutes } from './pages/auth';
+import { dutyRoutes } from './pages/duty';
+import { homeRoutes } from './pages/home';
+import { outboxRoutes } from './pages/outbox';
+import { rosterRoutes } from './pages/roster';
+import { adminContext } from './security';
+
+const STATIC_DIR = path.join(__dirname, 'static');
+const STATIC_FILES: Readonly<Record<string, string>> = {
+  'app.css': 'text/css; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+};
+
+/** Every route with the capability it needs (the access matrix test walks this list). */
+export const ADMIN_ROUTES: ReadonlyArray<{
+  method: 'GET' | 'POST';
+  path: string;
+  capability: Capability | 'public';
+}> = [
+  { method: 'GET', path: '/admin/login', capability: 'public' },
+  { method: 'POST', path: '/admin/login', capability: 'public' },
+  { method: 'POST', path: '/admin/logout', capability: 'public' },
+  { method: 'POST', path: '/admin/lang', capability: 'public' },
+  { method: 'GET', path: '/admin', capability: 'home' },
+  { method: 'GET', path: '/admin/events', capability: 'home' },
+  { method: 'GET', path: '/admin/account/password', capability: 'account' },
+  { method: 'POST', path: '/admin/account/password', capability: 'account' },
+  { method: 'GET', path: '/admin/roster', capability: 'roster.read' },
+  { method: 'GET', path: '/admin/roster/export.csv', capability: 'roster.write' },
+  { method: 'GET', path: '/admin/roster/new', capability: 'roster.write' },
+  { method: 'POST', path: '/admin/roster', capability: 'roster.write' },
+  { method: 'POST', path: '/admin/roster/import', capability: 'roster.write' },
+  { method: 'GET', path: '/admin/roster/:id', capability: 'roster.read' },
+  { method: 'POST', path: '/admin/roster/:id', capability: 'roster.write' },
+  { method: 'POST', path: '/admin/roster/:id/deactivate', capability: 'roster.write' },
+  { method: 'POST', path: '/admin/roster/:id/unbind', capability: 'roster.write' },
+  { method: 'POST', path: '/admin/roster/:id/password', capability: 'roster.write' },
+  { method: 'GET', path: '/admin/duty', capability: 'duty.read' },
+  { method: 'POST', path: '/admin/duty/:groupId/members/:staffId', capability: 'duty.switch' },
+  { method: 'GET', path: '/admin/outbox', capability: 'outbox.read' },
+  { method: 'POST', path: '/admin/outbox/:id/retry', capability: 'outbox.retry' },
+  { method: 'GET', path: '/admin/audit', capability: 'audit.read' },
+];
+
+function errorPage(ctx: AdminContext, status: number, text: string): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  ctx.body = layout(ctx.state, {
+    title: String(status),
+    notice: { kind: 'error', text },
+    body: html`<p><a href="/admin">${ctx.state.say('web.nav.home')}</a></p>`,
+  });
+}
+
+export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
+  const router = new Router<AdminState>();
+  router.use('/admin', adminContext(deps));
+  router.use('/admin', async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      const { say } = ctx.state;
+      const csrf = (error.details as { csrf?: boolean } | undefined)?.csrf === true;
+      const text = csrf
+        ? say('web.csrf')
+        : error.code === 'NOT_FOUND'
+          ? say('web.notFound')
+          : error.code === 'FORBIDDEN'
+            ? say('web.forbidden')
+            : error.userMessage(ctx.state.locale);
+      ctx.state.log.info({ code: error.code, reason: error.message }, 'admin request refused');
+      errorPage(ctx, error.status, text);
+    }
+  });
+
+  const guard =
+    (capability: Capability): AdminMiddleware =>
+    async (ctx, next) => {
+      const user = ctx.state.user;
+      if (!user) {
+        if (ctx.method === 'GET' && ctx.path !== '/admin/events') {
+          ctx.redirect(`/admin/login?next=${encodeURIComponent(ctx.originalUrl)}`);
+          return;
+        }
+        throw new AppError('UNAUTHENTICATED', 'sign in first');
+      }
+      if (!can(user, capability)) throw new AppError('FORBIDDEN', `${user.role} lacks ${capability}`);
+      await next();
+    };
+
+  router.get('/admin/static/:file', async (ctx) => {
+    const type = STATIC_FILES[ctx.params.file ?? ''];
+    if (!type) throw new AppError('NOT_FOUND', 'static file');
+    ctx.type = type;
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = await readFile(path.join(STATIC_DIR, ctx.params.file ?? ''));
+  });
+
+  authRoutes(router, deps);
+  accountRoutes(router, deps, guard);
+  homeRoutes(router, deps, guard);
+  rosterRoutes(router, deps, guard);
+  dutyRoutes(router, deps, guard);
+  outboxRoutes(router, deps, guard);
+  auditRoutes(router, deps, guard);
+  return router as unknown as Router<RequestState>;
+}
