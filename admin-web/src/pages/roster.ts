@@ -56,7 +56,7 @@ async function rosterPage(
   const { say, user } = ctx.state;
   if (!user) return '';
   const manager = deps.dataSource().manager;
-  const q = (name: string) => (typeof ctx.query[name] === 'string' ? (ctx.query[name]) : '');
+  const q = (name: string) => (typeof ctx.query[name] === 'string' ? ctx.query[name] : '');
   const role = (ROLES as readonly string[]).includes(q('role')) ? (q('role') as Role) : undefined;
   const scope = departmentScope(user);
   const [departments, groups] = await Promise.all([listDepartments(manager), listDutyGroups(manager)]);
