@@ -32,7 +32,12 @@ export class WebClient {
     return setCookies;
   }
 
-  async request(method: string, path: string, body?: string | FormData, headers: Record<string, string> = {}): Promise<WebResponse> {
+  async request(
+    method: string,
+    path: string,
+    body?: string | FormData,
+    headers: Record<string, string> = {},
+  ): Promise<WebResponse> {
     const response = await fetch(this.baseUrl + path, {
       method,
       redirect: 'manual',
@@ -40,7 +45,13 @@ export class WebClient {
       ...(body === undefined ? {} : { body }),
     });
     const setCookies = this.remember(response);
-    return { status: response.status, location: response.headers.get('location'), body: await response.text(), headers: response.headers, setCookies };
+    return {
+      status: response.status,
+      location: response.headers.get('location'),
+      body: await response.text(),
+      headers: response.headers,
+      setCookies,
+    };
   }
 
   get(path: string): Promise<WebResponse> {
@@ -48,7 +59,9 @@ export class WebClient {
   }
 
   post(path: string, form: Record<string, string>): Promise<WebResponse> {
-    return this.request('POST', path, new URLSearchParams(form).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+    return this.request('POST', path, new URLSearchParams(form).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
   }
 
   /** The CSRF token of a page (every form carries it). */
