@@ -1,0 +1,239 @@
+/**
+ * The back office in a real browser: Debian's Chromium driven by playwright-core (no browser download).
+ * Screenshots go to test-artifacts/ (ignored by git).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { inTransaction } from '../../bot/src/db/transaction';
+import { setPassword } from '../../bot/src/features/accounts';
+import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../../bot/src/features/staff';
+import { startFieldline, type RunningFieldline } from '../../bot/src/main';
+import { OutboxMessage } from '../../bot/src/notifications';
+import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
+import { databaseEnv } from '../../bot/test/wecom';
+
+const PASSWORD = 'correct horse battery';
+
+/** The little of the browser's globals these tests touch (the test code itself runs in Node). */
+interface BrowserGlobals {
+  marker?: number;
+  document: {
+    querySelector(selector: string): { textContent: string | null } | null;
+    documentElement: { scrollWidth: number; clientWidth: number };
+  };
+}
+const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
+
+describe('admin web in Chromium', () => {
+  let database: TestDatabase;
+  let running: RunningFieldline;
+  let base: string;
+  let browser: Browser;
+  let admin: Staff;
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    database = await createTestDatabase();
+    const port = await freePort();
+    running = await startFieldline(testConfig({ SERVICES: 'web', ...databaseEnv(database) }), {
+      port,
+      host: '127.0.0.1',
+    });
+    await running.ready;
+    base = `http://127.0.0.1:${port}`;
+    await inTransaction(running.database.dataSource, async (manager) => {
+      admin = await createStaff({
+        manager,
+        staffNo: 'ADMIN1',
+        name: '系统管理员',
+        role: 'admin',
+        phone: '+8613800000001',
+      });
+      await setPassword({ manager, staffId: admin.id, password: PASSWORD });
+      const desk = await createStaff({
+        manager,
+        staffNo: 'T2001',
+        name: '王芳',
+        role: 'tier2',
+        phone: '+8613800000002',
+      });
+      await setPassword({ manager, staffId: desk.id, password: PASSWORD });
+      const group = await ensureDutyGroup({ manager, key: 'control-desk', name: '1183301 管控' });
+      await setGroupMembership({
+        manager,
+        groupId: group.id,
+        staffId: desk.id,
+        isOnDuty: false,
+        actor: 'test',
+      });
+      await setGroupMembership({
+        manager,
+        groupId: group.id,
+        staffId: admin.id,
+        isOnDuty: true,
+        actor: 'test',
+      });
+      const victim = await createStaff({
+        manager,
+        staffNo: 'LOCK1',
+        name: '锁定',
+        role: 'tier2',
+        phone: '+8613800000003',
+      });
+      await setPassword({ manager, staffId: victim.id, password: PASSWORD });
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await running.stop();
+    await database.drop();
+  });
+
+  async function signIn(staffNo: string, options: { width?: number } = {}): Promise<Page> {
+    const page = await browser.newPage({
+      viewport: { width: options.width ?? 1200, height: 800 },
+      locale: 'zh-CN',
+    });
+    await page.goto(`${base}/admin/login`);
+    await page.fill('input[name=staffNo]', staffNo);
+    await page.fill('input[name=password]', PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/admin`), page.click('#login-form button[type=submit]')]);
+    return page;
+  }
+
+  it('signs in and shows the home page with the person’s queues', async () => {
+    const page = await signIn('ADMIN1');
+    await expect(page.locator('h1').textContent()).resolves.toBe('工作台');
+    await expect(page.locator('main p').first().textContent()).resolves.toContain(
+      '系统管理员，您好（系统管理员）',
+    );
+    await expect(page.locator('[data-queue="notifications.dead"]').textContent()).resolves.toBe('0');
+    await page.close();
+  });
+
+  it('locks the account after 5 wrong passwords', async () => {
+    const page = await browser.newPage({ locale: 'zh-CN' });
+    for (let i = 0; i < 5; i += 1) {
+      await page.goto(`${base}/admin/login`);
+      await page.fill('input[name=staffNo]', 'LOCK1');
+      await page.fill('input[name=password]', `wrong password ${i}`);
+      await page.click('#login-form button[type=submit]');
+      await expect(page.locator('.notice.error').textContent()).resolves.toBe('工号或密码不正确。');
+    }
+    await page.goto(`${base}/admin/login`);
+    await page.fill('input[name=staffNo]', 'LOCK1');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('#login-form button[type=submit]');
+    await expect(page.locator('.notice.error').textContent()).resolves.toMatch(/账号已锁定/);
+    await page.close();
+  });
+
+  it('imports a roster with an error row: shows the row, imports nothing', async () => {
+    const page = await signIn('ADMIN1');
+    await page.goto(`${base}/admin/roster`);
+    const csv = [
+      'staff_no,name,phone,role,department,groups',
+      'E5001,张三,13800005001,engineer,清江浦,',
+      'E5002,李四,12345,engineer,,',
+    ].join('\n');
+    await page.setInputFiles('#import-form input[type=file]', {
+      name: 'roster.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.click('#import-form button[type=submit]');
+    await expect(page.locator('#import-errors li').allTextContents()).resolves.toEqual([
+      '第 3 行: 手机号“12345”不正确（11 位手机号或 +国家码号码）',
+    ]);
+    expect(await running.database.dataSource.manager.existsBy(Staff, { staffNo: 'E5001' })).toBe(false);
+
+    await page.setInputFiles('#import-form input[type=file]', {
+      name: 'roster.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.check('#import-form input[name=skipInvalid]');
+    await page.click('#import-form button[type=submit]');
+    await expect(page.locator('.notice.ok').textContent()).resolves.toBe(
+      '已导入 1 行：新增 1，更新 0，未变 0。',
+    );
+    await expect(page.locator('#roster').textContent()).resolves.toContain('E5001');
+    await page.close();
+  });
+
+  it('switches a desk member on duty and shows who changed it', async () => {
+    const page = await signIn('T2001');
+    await page.goto(`${base}/admin/duty`);
+    const row = page.locator('#group-control-desk li[data-staff="T2001"]');
+    await expect(row.locator('.state').textContent()).resolves.toBe('离岗');
+    await expect(row.locator('button').count()).resolves.toBe(1);
+    await expect(page.locator('#group-control-desk li[data-staff="ADMIN1"] button').count()).resolves.toBe(0);
+    await Promise.all([page.waitForURL(/\/admin\/duty/), row.locator('button').click()]);
+    await expect(
+      page.locator('#group-control-desk li[data-staff="T2001"] .state').textContent(),
+    ).resolves.toBe('在岗');
+    await expect(
+      page.locator('#group-control-desk li[data-staff="T2001"] small').textContent(),
+    ).resolves.toMatch(/^T2001 于 .+ 修改$/);
+    await page.close();
+  });
+
+  it('updates a queue count live, without a reload', async () => {
+    const page = await signIn('ADMIN1');
+    const count = page.locator('[data-queue="notifications.dead"]');
+    await expect(count.textContent()).resolves.toBe('0');
+    const marker = await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+    await running.database.dataSource.manager.insert(OutboxMessage, {
+      channel: 'sms',
+      recipientKind: 'staff',
+      recipientRef: String(admin.id),
+      template: 'staff.bindingCode',
+      data: { code: '123456' },
+      dedupeKey: 'browser-live-1',
+      urgency: 'normal',
+      status: 'dead',
+      attempts: 8,
+      nextAttemptAt: new Date(),
+      isOnDuty: false,
+      lastError: 'gave up',
+      createdAt: new Date(),
+    });
+    // (waitForFunction evaluates strings, which this page's CSP rightly forbids; a locator does not.)
+    await count.filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as BrowserGlobals).marker)).toBe(marker); // same page, no reload
+    await page.close();
+  });
+
+  it('switches the language to English and back', async () => {
+    const page = await signIn('ADMIN1');
+    await Promise.all([page.waitForURL(`${base}/admin`), page.click('#lang-switch')]);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Home');
+    await expect(page.locator('nav.nav').textContent()).resolves.toContain('Staff');
+    await Promise.all([page.waitForURL(`${base}/admin`), page.click('#lang-switch')]);
+    await expect(page.locator('h1').textContent()).resolves.toBe('工作台');
+    await page.close();
+  });
+
+  it('fits a 375-px phone screen with nothing cut off', async () => {
+    const page = await signIn('ADMIN1', { width: 375 });
+    for (const pathName of ['/admin', '/admin/roster', '/admin/duty', '/admin/outbox', '/admin/audit']) {
+      await page.goto(`${base}${pathName}`);
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
+      expect([pathName, overflow]).toEqual([pathName, 0]);
+      await page.screenshot({
+        path: path.join(ARTIFACTS, `375${pathName.replaceAll('/', '-')}.png`),
+        fullPage: true,
+      });
+    }
+    await page.close();
+  });
+});
