@@ -16,9 +16,9 @@ function readPassword(prompt: string): Promise<string> {
       (rl as unknown as { _writeToOutput: (text: string) => void })._writeToOutput = () => undefined;
     }
     rl.once('line', (line) => {
+      resolve(line.replace(/\r$/, '')); // before close(), whose handler would resolve with ''
       rl.close();
       if (input.isTTY) process.stderr.write('\n');
-      resolve(line.replace(/\r$/, ''));
     });
     rl.once('close', () => resolve(''));
   });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { DutyGroup, DutyGroupMember, Staff } from '../../bot/src/features/staff';
+import { StaffCredential } from '../../bot/src/features/accounts';
+import { startTsProcess } from '../../bot/test/processes';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
 import { runCli } from '.';
 
@@ -151,6 +153,42 @@ describe('roster:import, roster:export, user:add, user:deactivate', () => {
     expect((await cli('user:deactivate', 'A0001')).err).toBe('A0001 is already deactivated.');
     expect((await cli('user:deactivate', 'NOPE')).err).toBe('No staff number NOPE.');
     expect((await dataSource.manager.findOneByOrFail(Staff, { staffNo: 'A0001' })).isActive).toBe(false);
+  });
+
+  it('sets a back-office password from standard input (how the first admin gets one)', async () => {
+    await cli(
+      'user:add',
+      '--staff-no',
+      'A0009',
+      '--name',
+      '首位管理员',
+      '--phone',
+      '13800000109',
+      '--role',
+      'admin',
+    );
+    const child = startTsProcess(
+      path.join(__dirname, '../fieldline.ts'),
+      ['user:passwd', 'A0009', '--password-stdin'],
+      env,
+    );
+    child.child.stdin?.end('a long enough password\n');
+    const result = await child.exited;
+    expect(result).toMatchObject({ code: 0, stdout: 'Password set for A0009 (首位管理员, admin).\n' });
+    const staff = await dataSource.manager.findOneByOrFail(Staff, { staffNo: 'A0009' });
+    expect(
+      (await dataSource.manager.findOneByOrFail(StaffCredential, { staffId: staff.id })).passwordHash,
+    ).toMatch(/^scrypt\$16384\$8\$1\$/);
+    const short = startTsProcess(
+      path.join(__dirname, '../fieldline.ts'),
+      ['user:passwd', 'A0009', '--password-stdin'],
+      env,
+    );
+    short.child.stdin?.end('short\n');
+    expect(await short.exited).toMatchObject({
+      code: 1,
+      stderr: 'The password needs at least 10 characters.\n',
+    });
   });
 
   it('imports 10,000 rows in one go, with progress', async () => {
