@@ -7,10 +7,10 @@
  * Reference: https://www.twilio.com/docs/usage/webhooks/webhooks-security
  */
 import Router from '@koa/router';
-import type { Context } from 'koa';
 import twilio from 'twilio';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../db/transaction';
+import { readForm } from '../http/body';
 import type { RequestState } from '../http/context';
 import { enqueue } from './enqueue';
 import { OutboxMessage } from './outbox.entity';
@@ -42,28 +42,11 @@ export interface TwilioStatusDeps {
   readonly dataSource: () => DataSource;
 }
 
-async function readForm(ctx: Context): Promise<Record<string, string> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) params[key] = value;
-  return params;
-}
-
 export function twilioStatusRoutes(deps: TwilioStatusDeps): Router<RequestState> {
   const router = new Router<RequestState>();
   router.post(TWILIO_STATUS_PATH, async (ctx) => {
     const log = ctx.state.log;
-    const params = await readForm(ctx);
-    if (!params) {
-      ctx.status = 413;
-      return;
-    }
+    const params = await readForm(ctx, MAX_FORM_BYTES);
     if (!deps.publicBaseUrl) {
       log.warn('Twilio status report refused: set PUBLIC_BASE_URL so its signature can be checked');
       ctx.status = 403;

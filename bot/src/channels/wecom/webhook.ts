@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { BotReply } from '../../conversation/reply';
+import { AppError } from '../../errors';
+import { readBody } from '../../http/body';
 import type { RequestState } from '../../http/context';
 import type { WecomCrypto } from './crypto';
 import type { Inbox, Processed } from './inbox';
@@ -45,18 +47,14 @@ function singleParam(ctx: Context, name: string): string {
   return value;
 }
 
-async function readBody(ctx: Context): Promise<string> {
-  const declared = Number(ctx.get('content-length') || '0');
-  if (declared > MAX_BODY_BYTES) throw new Refused({ status: 413, reason: `body of ${declared} bytes` });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new Refused({ status: 413, reason: `body over ${MAX_BODY_BYTES} bytes` });
-    chunks.push(chunk as Buffer);
+async function readCappedBody(ctx: Context): Promise<string> {
+  try {
+    return (await readBody(ctx, MAX_BODY_BYTES)).toString('utf8');
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'PAYLOAD_TOO_LARGE')
+      throw new Refused({ status: 413, reason: error.message });
+    throw error;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export class WecomWebhook {
@@ -144,7 +142,7 @@ export class WecomWebhook {
     const signature = singleParam(ctx, 'msg_signature');
     const timestamp = singleParam(ctx, 'timestamp');
     const nonce = singleParam(ctx, 'nonce');
-    const body = await readBody(ctx);
+    const body = await readCappedBody(ctx);
     const encrypted = extractEncrypt(body);
     if (encrypted === undefined)
       throw new Refused({ status: 400, reason: 'no single <Encrypt> element in the body' });
