@@ -9,6 +9,7 @@ import { CreateWecomInboxAndToken1795319494839 } from './1795319494839-CreateWec
 import { CreateStaffDutyGroupsAndOutbox1795322744652 } from './1795322744652-CreateStaffDutyGroupsAndOutbox';
 import { CreateDepartmentsBindingAndSessions1795324694557 } from './1795324694557-CreateDepartmentsBindingAndSessions';
 import { CreateCredentialsSessionsAndAudit1795326224637 } from './1795326224637-CreateCredentialsSessionsAndAudit';
+import { CreateReports1795328559897 } from './1795328559897-CreateReports';
 
 export const allMigrations = [
   CreateJobLockAndSetting1795317671810,
@@ -16,4 +17,5 @@ export const allMigrations = [
   CreateStaffDutyGroupsAndOutbox1795322744652,
   CreateDepartmentsBindingAndSessions1795324694557,
   CreateCredentialsSessionsAndAudit1795326224637,
+  CreateReports1795328559897,
 ];

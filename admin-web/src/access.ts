@@ -3,6 +3,7 @@
  * (router.ts), and record-level rules live here: tier-3 sees only its own department, managers read
  * everything and change nothing, admins manage everything, engineers have no web access at all.
  */
+import { canActOnReport, type Report, type ReportFilter } from '../../bot/src/features/report';
 import type { Role, Staff } from '../../bot/src/features/staff';
 
 export type Capability =
@@ -14,13 +15,34 @@ export type Capability =
   | 'duty.switch'
   | 'outbox.read'
   | 'outbox.retry'
-  | 'audit.read';
+  | 'audit.read'
+  | 'reports.read'
+  | 'reports.act'
+  | 'reports.stats';
 
 const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
   engineer: [],
-  tier2: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch'],
-  tier3: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch'],
-  manager: ['home', 'account', 'roster.read', 'duty.read', 'outbox.read', 'audit.read'],
+  tier2: [
+    'home',
+    'account',
+    'roster.read',
+    'duty.read',
+    'duty.switch',
+    'reports.read',
+    'reports.act',
+    'reports.stats',
+  ],
+  tier3: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch', 'reports.read', 'reports.act'],
+  manager: [
+    'home',
+    'account',
+    'roster.read',
+    'duty.read',
+    'outbox.read',
+    'audit.read',
+    'reports.read',
+    'reports.stats',
+  ],
   admin: [
     'home',
     'account',
@@ -31,6 +53,9 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'outbox.read',
     'outbox.retry',
     'audit.read',
+    'reports.read',
+    'reports.act',
+    'reports.stats',
   ],
 };
 
@@ -53,4 +78,19 @@ export function canSeeStaff(user: Staff, staff: Staff): boolean {
 export function canSwitchDuty(user: Staff, memberStaffId: number): boolean {
   if (!can(user, 'duty.switch')) return false;
   return user.role === 'admin' || user.id === memberStaffId;
+}
+
+/** Tier-3 sees only the reports assigned to it or its department; everyone else with reports.read sees all. */
+export function reportScope(user: Staff): ReportFilter['scope'] {
+  return user.role === 'tier3' ? { departmentId: user.departmentId, staffId: user.id } : undefined;
+}
+
+export function canSeeReport(user: Staff, report: Report): boolean {
+  if (!can(user, 'reports.read')) return false;
+  return user.role !== 'tier3' || canActOnReport(user, report);
+}
+
+/** Managers read and do not act; tier-3 acts only on what was assigned to it. */
+export function canActOn(user: Staff, report: Report): boolean {
+  return can(user, 'reports.act') && canActOnReport(user, report);
 }

@@ -11,6 +11,7 @@ import {
   type Role,
 } from '../../bot/src/features/staff';
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
+import { assignReport, submitReport } from '../../bot/src/features/report';
 import { t } from '../../bot/src/i18n';
 import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
 import { WebClient } from '../../bot/test/web';
@@ -26,6 +27,7 @@ describe('admin web', () => {
   let running: RunningFieldline;
   let base: string;
   const people: Record<string, Staff> = {};
+  let reportId = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -62,6 +64,33 @@ describe('admin web', () => {
       await add('ENG1', 'engineer', network.id);
       await add('LOCKME', 'tier2');
       await add('GONE', 'tier2');
+      // A hazard with a photo, assigned to T3NET: a report every role with reports.read may see.
+      const photo = await running.services.storage.put(
+        Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]),
+        'jpg',
+        'image/jpeg',
+      );
+      const report = await submitReport({
+        manager,
+        reporter: people.ENG1!,
+        kind: 'hazard',
+        category: '线路',
+        description: '光缆下垂',
+        photos: [photo.key],
+        location: { latitude: null, longitude: null, text: null },
+        timeZone: 'Asia/Shanghai',
+        now: new Date(),
+      });
+      reportId = (
+        await assignReport({
+          manager,
+          reportId: report.id,
+          version: report.version,
+          actor: people.ADMIN1!,
+          assignee: { staffId: people.T3NET!.id },
+          now: new Date(),
+        })
+      ).id;
       const desk = await ensureDutyGroup({ manager, key: 'control-desk', name: '1183301 管控' });
       await setGroupMembership({
         manager,
@@ -242,9 +271,10 @@ describe('admin web', () => {
         const web = await signedIn(staffNo);
         const user = people[staffNo]!;
         // Record-level rules are tested below; here every record is one the user may act on.
-        const ids = { id: String(people.T3NET!.id), groupId: '1', staffId: String(user.id) };
         for (const route of ADMIN_ROUTES) {
           if (route.capability === 'public' || route.path === '/admin/events') continue;
+          const id = route.path.startsWith('/admin/reports/') ? reportId : people.T3NET!.id;
+          const ids = { id: String(id), groupId: '1', staffId: String(user.id), index: '0' };
           const path = route.path.replace(/:(\w+)/g, (_whole, name: keyof typeof ids) => ids[name]);
           // No CSRF token: an allowed POST stops at the CSRF check, a denied one at the access check.
           const response = route.method === 'GET' ? await web.get(path) : await web.post(path, {});

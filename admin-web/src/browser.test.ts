@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
+import { submitReport } from '../../bot/src/features/report';
 import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../../bot/src/features/staff';
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
 import { OutboxMessage } from '../../bot/src/notifications';
@@ -218,6 +219,51 @@ describe('admin web in Chromium', () => {
     await expect(page.locator('nav.nav').textContent()).resolves.toContain('Staff');
     await Promise.all([page.waitForURL(`${base}/admin`), page.click('#lang-switch')]);
     await expect(page.locator('h1').textContent()).resolves.toBe('工作台');
+    await page.close();
+  });
+
+  it('closes a hazard from its queue: photo shown, resolution chosen, status and timeline updated', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const report = await inTransaction(running.database.dataSource, async (manager) => {
+      const engineer = await createStaff({
+        manager,
+        staffNo: 'E7001',
+        name: '钱工',
+        role: 'engineer',
+        phone: '+8613800007001',
+      });
+      const photo = await running.services.storage.put(png, 'png', 'image/png');
+      return submitReport({
+        manager,
+        reporter: engineer,
+        kind: 'hazard',
+        category: '杆路',
+        description: '电杆倾斜',
+        photos: [photo.key],
+        location: { latitude: 33.61, longitude: 119.02, text: '淮海路 12 号' },
+        timeZone: 'Asia/Shanghai',
+        now: new Date(),
+      });
+    });
+    const page = await signIn('T2001');
+    await page.goto(`${base}/admin/hazards`);
+    await Promise.all([page.waitForURL(/\/admin\/reports\/\d+$/), page.click(`text=${report.refNo}`)]);
+    const image = page.locator('.photos img').first();
+    await image.waitFor();
+    await expect(
+      image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth),
+    ).resolves.toBe(1);
+    await page.selectOption('#close-form select[name=resolution]', 'not-a-hazard');
+    await page.fill('#close-form textarea[name=note]', '现场核实为临时拉线，已拆除');
+    await Promise.all([page.waitForURL(/notice=web\.saved/), page.click('#close-form button[type=submit]')]);
+    await expect(page.locator('#report-status').textContent()).resolves.toContain('已办结');
+    await expect(page.locator('#report-resolution').textContent()).resolves.toContain('经核实不属于隐患');
+    await expect(page.locator('#timeline li').last().textContent()).resolves.toContain('现场核实为临时拉线');
+    await expect(page.locator('#reopen-form').count()).resolves.toBe(1);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'report-closed.png'), fullPage: true });
     await page.close();
   });
 

@@ -5,6 +5,7 @@ import type { Staff } from '../../bot/src/features/staff';
 import type { RequestState } from '../../bot/src/http/context';
 import type { Locale, MessageKey, MessageParams } from '../../bot/src/i18n';
 import type { Logger } from '../../bot/src/logger';
+import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import type { QueueDefinition } from './queues';
 
 /** What the admin web needs from the application. */
@@ -14,6 +15,8 @@ export interface AdminDeps {
   /** PUBLIC_BASE_URL: decides whether cookies are `Secure`. */
   readonly publicBaseUrl: string | undefined;
   readonly timeZone: string;
+  /** Where report photos are kept (served to those who may see the report). */
+  readonly storage: MediaStorage;
   /** Work queues shown on the home page (features add theirs). */
   readonly queues: readonly QueueDefinition[];
   /** How often live queue counts are recomputed for connected browsers. */

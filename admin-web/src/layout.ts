@@ -13,6 +13,14 @@ export interface PageModel {
 
 const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capability: Capability }> = [
   { key: 'home', href: '/admin', label: 'web.nav.home', capability: 'home' },
+  { key: 'hazards', href: '/admin/hazards', label: 'web.nav.hazards', capability: 'reports.read' },
+  { key: 'leads', href: '/admin/leads', label: 'web.nav.leads', capability: 'reports.read' },
+  {
+    key: 'reportStats',
+    href: '/admin/report-stats',
+    label: 'web.nav.reportStats',
+    capability: 'reports.stats',
+  },
   { key: 'roster', href: '/admin/roster', label: 'web.nav.roster', capability: 'roster.read' },
   { key: 'duty', href: '/admin/duty', label: 'web.nav.duty', capability: 'duty.read' },
   { key: 'outbox', href: '/admin/outbox', label: 'web.nav.outbox', capability: 'outbox.read' },

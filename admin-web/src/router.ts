@@ -17,6 +17,9 @@ import { accountRoutes, authRoutes } from './pages/auth';
 import { dutyRoutes } from './pages/duty';
 import { homeRoutes } from './pages/home';
 import { outboxRoutes } from './pages/outbox';
+import { reportDetailRoutes } from './pages/report-detail';
+import { reportStatsRoutes } from './pages/report-stats';
+import { reportQueueRoutes } from './pages/reports';
 import { rosterRoutes } from './pages/roster';
 import { adminContext } from './security';
 
@@ -55,6 +58,16 @@ export const ADMIN_ROUTES: ReadonlyArray<{
   { method: 'GET', path: '/admin/outbox', capability: 'outbox.read' },
   { method: 'POST', path: '/admin/outbox/:id/retry', capability: 'outbox.retry' },
   { method: 'GET', path: '/admin/audit', capability: 'audit.read' },
+  { method: 'GET', path: '/admin/hazards', capability: 'reports.read' },
+  { method: 'GET', path: '/admin/leads', capability: 'reports.read' },
+  { method: 'GET', path: '/admin/reports/:id', capability: 'reports.read' },
+  { method: 'GET', path: '/admin/reports/:id/photos/:index', capability: 'reports.read' },
+  { method: 'POST', path: '/admin/reports/:id/assign', capability: 'reports.act' },
+  { method: 'POST', path: '/admin/reports/:id/note', capability: 'reports.act' },
+  { method: 'POST', path: '/admin/reports/:id/close', capability: 'reports.act' },
+  { method: 'POST', path: '/admin/reports/:id/reopen', capability: 'reports.act' },
+  { method: 'GET', path: '/admin/report-stats', capability: 'reports.stats' },
+  { method: 'GET', path: '/admin/report-stats.csv', capability: 'reports.stats' },
 ];
 
 function errorPage(ctx: AdminContext, status: number, text: string): void {
@@ -119,5 +132,8 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
   dutyRoutes(router, deps, guard);
   outboxRoutes(router, deps, guard);
   auditRoutes(router, deps, guard);
+  reportQueueRoutes(router, deps, guard);
+  reportDetailRoutes(router, deps, guard);
+  reportStatsRoutes(router, deps, guard);
   return router as unknown as Router<RequestState>;
 }

@@ -12,6 +12,7 @@ import type { Config, WecomConfig } from './config';
 import path from 'node:path';
 import { createDispatcher, type Dispatcher } from './conversation/dispatcher';
 import { bindingFlow } from './features/staff';
+import { createReportFlow, reportOpenItems, reportRemindersJob } from './features/report';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
 import { createNotifications, type Notifications } from './notifications';
@@ -75,7 +76,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     config: wecomConfig,
     apiBase,
     dataSource: options.dataSource,
-    dispatcher: options.dispatcher ?? createDispatcher({ flows: [bindingFlow] }),
+    dispatcher: options.dispatcher ?? defaultDispatcher(config),
     logger,
     owner: options.owner,
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
@@ -93,6 +94,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       logger,
       publicBaseUrl: config.publicBaseUrl,
       timeZone: config.timeZone,
+      storage,
       queues: defaultQueues,
     }),
   );
@@ -102,7 +104,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     storage,
     notifications,
     devWecom,
-    jobs: [...coreJobs, ...wecom.jobs, ...notifications.jobs],
+    jobs: [...coreJobs, ...wecom.jobs, ...notifications.jobs, reportRemindersJob],
     routers,
   };
+}
+
+/** Every conversation the bot offers, and every feature's contribution to `我的`. */
+export function defaultDispatcher(config: Config): Dispatcher {
+  const { timeZone } = config;
+  return createDispatcher({
+    flows: [bindingFlow, createReportFlow('hazard', { timeZone }), createReportFlow('lead', { timeZone })],
+    openItems: [reportOpenItems],
+  });
 }

@@ -3,6 +3,7 @@ import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot
 import { allMigrations } from '../../migrations';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { OutboxMessage } from '../../bot/src/notifications';
+import { AuditEntry } from '../../bot/src/features/audit';
 import { runCli } from '.';
 
 function outboxRow(
@@ -153,5 +154,38 @@ describe('fieldline CLI', () => {
     expect(unreachable.err).toMatch(/^Cannot reach the mysql database: ECONNREFUSED/);
     expect(unreachable.err).not.toContain('hunter2');
     env = savedEnv;
+  });
+
+  it('lists, sets (validated, audited) and resets runtime settings', async () => {
+    expect((await cli('migrate', 'up')).code).toBe(0);
+    const list = await cli('settings:list');
+    expect([list.code, list.err]).toEqual([0, '']);
+    expect(list.out).toContain('report.hazardCategories — ');
+    expect(list.out).toContain('["线路","杆路","箱体/光交","用电安全","高处作业","其他"]  (default)');
+
+    const bad = await cli(
+      'settings:set',
+      'report.reminders',
+      '{"deskAfterMinutes":1,"managerAfterMinutes":120}',
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/^Not a valid value for report.reminders: /);
+    expect((await cli('settings:set', 'report.reminders', '{oops')).err).toContain('not JSON');
+    expect((await cli('settings:set', 'no.such', '1')).code).toBe(1);
+
+    const set = await cli('settings:set', 'report.leadCategories', '["宽带新装","IPTV","其他"]');
+    expect(set.code).toBe(0);
+    expect((await cli('settings:list')).out).toMatch(/\["宽带新装","IPTV","其他"\] {2}\(set by cli:/);
+    const dataSource = await openDataSource(database.config, { migrate: false });
+    try {
+      const audit = await dataSource.manager.findOneByOrFail(AuditEntry, { action: 'settings.set' });
+      expect(audit).toMatchObject({ recordType: 'setting', recordId: 'report.leadCategories' });
+    } finally {
+      await dataSource.destroy();
+    }
+    expect((await cli('settings:reset', 'report.leadCategories')).code).toBe(0);
+    expect((await cli('settings:list')).out).toContain(
+      '["宽带新装","提速/升级","IPTV","政企专线","其他"]  (default)',
+    );
   });
 });

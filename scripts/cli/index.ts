@@ -22,6 +22,7 @@ import {
   userAddCommand,
   userDeactivateCommand,
 } from './staff.command';
+import { settingsListCommand, settingsResetCommand, settingsSetCommand } from './settings.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 
 export const commands: readonly CliCommand[] = [
@@ -35,6 +36,9 @@ export const commands: readonly CliCommand[] = [
   userAddCommand,
   userDeactivateCommand,
   userPasswdCommand,
+  settingsListCommand,
+  settingsSetCommand,
+  settingsResetCommand,
   wecomMenuCommand,
   simCommand,
 ];

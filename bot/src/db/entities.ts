@@ -10,6 +10,7 @@ import { StaffCredential, WebSession } from '../features/accounts';
 import { AuditEntry } from '../features/audit';
 import { OutboxMessage } from '../notifications/outbox.entity';
 import { JobLock } from '../jobs/job-lock.entity';
+import { Report, ReportEvent, ReportSequence } from '../features/report';
 
 export const allEntities = [
   JobLock,
@@ -26,4 +27,7 @@ export const allEntities = [
   StaffCredential,
   WebSession,
   AuditEntry,
+  Report,
+  ReportEvent,
+  ReportSequence,
 ];

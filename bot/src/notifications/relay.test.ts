@@ -46,10 +46,13 @@ describe('outbox relay', () => {
       clock: () => clockNow ?? new Date(),
     });
   const put = (props: Omit<EnqueueProps, 'dedupeKey'> & { dedupeKey?: string }, manager?: EntityManager) => {
-    const dedupeKey = props.dedupeKey ?? `test:${Math.random()}`;
-    return manager
-      ? enqueue(manager, { ...props, dedupeKey })
-      : inTransaction(db().dataSource, (m) => enqueue(m, { ...props, dedupeKey }));
+    // Enqueued at the relay's clock: a row stamped with the real time would not be due at a fixed past `now`.
+    const stamped = {
+      ...props,
+      dedupeKey: props.dedupeKey ?? `test:${Math.random()}`,
+      now: props.now ?? clockNow,
+    };
+    return manager ? enqueue(manager, stamped) : inTransaction(db().dataSource, (m) => enqueue(m, stamped));
   };
   const row = (id: number) => db().dataSource.manager.findOneByOrFail(OutboxMessage, { id });
 

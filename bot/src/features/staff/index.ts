@@ -7,6 +7,9 @@ export { DutyGroupMember } from './duty-group-member.entity';
 export {
   findStaffById,
   findStaffByWecomUser,
+  onDutyStaffIds,
+  staffByIds,
+  listHandlers,
   resolveGroupRecipients,
   type GroupRecipients,
 } from './staff.queries';
@@ -22,6 +25,7 @@ export {
 export { bindingFlow } from './binding.flow';
 export { requestBindingCode, verifyBindingCode, unbindStaff } from './binding.commands';
 export { toE164, maskPhone } from './phone';
+export { formatCsv } from './csv';
 export {
   parseRoster,
   importRoster,

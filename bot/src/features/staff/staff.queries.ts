@@ -42,3 +42,43 @@ export async function resolveGroupRecipients(
     ? { group, members: onDuty, isFallbackToAll: false }
     : { group, members, isFallbackToAll: members.length > 0 };
 }
+
+/** Of these staff, the ones on duty in at least one duty group. */
+export async function onDutyStaffIds(
+  manager: EntityManager,
+  staffIds: readonly number[],
+): Promise<Set<number>> {
+  if (staffIds.length === 0) return new Set();
+  const rows = await manager
+    .createQueryBuilder(DutyGroupMember, 'm')
+    .select('m.staff_id', 'staffId')
+    .where('m.is_on_duty = :on', { on: true })
+    .andWhere('m.staff_id IN (:...ids)', { ids: staffIds })
+    .getRawMany<{ staffId: number }>();
+  return new Set(rows.map((row) => Number(row.staffId)));
+}
+
+/** Staff records by id (for showing names next to references), as a map. */
+export async function staffByIds(
+  manager: EntityManager,
+  ids: Iterable<number | null>,
+): Promise<Map<number, Staff>> {
+  const wanted = [...new Set([...ids].filter((id): id is number => id !== null))];
+  if (wanted.length === 0) return new Map();
+  const rows = await manager
+    .createQueryBuilder(Staff, 's')
+    .where('s.id IN (:...wanted)', { wanted })
+    .getMany();
+  return new Map(rows.map((person) => [person.id, person]));
+}
+
+/** Active desk and back-end staff (tier-2, tier-3): the people work can be assigned to, by name. */
+export function listHandlers(manager: EntityManager): Promise<Staff[]> {
+  return manager
+    .createQueryBuilder(Staff, 's')
+    .where('s.is_active = :active', { active: true })
+    .andWhere('s.role IN (:...roles)', { roles: ['tier2', 'tier3'] })
+    .orderBy('s.name', 'ASC')
+    .limit(500)
+    .getMany();
+}

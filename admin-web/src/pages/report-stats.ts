@@ -1,0 +1,148 @@
+/**
+ * The managers' view of hazards and leads over a period: counts by category, area and week, the median
+ * time to close, what is open and overdue, and the period's reports as CSV.
+ */
+import type Router from '@koa/router';
+import {
+  REPORT_KINDS,
+  reportReminderSetting,
+  reportsCsv,
+  reportStats,
+  type ReportKind,
+} from '../../../bot/src/features/report';
+import { readSetting } from '../../../bot/src/features/settings';
+import { listDepartments, staffByIds } from '../../../bot/src/features/staff';
+import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
+import { html } from '../html';
+import { layout } from '../layout';
+import { dateInput, parseDay, queryText } from './query';
+
+const DEFAULT_DAYS = 28;
+
+/** The period asked for: `from` and `to` are local days (both included); the last four weeks by default. */
+function periodOf(ctx: AdminContext, deps: AdminDeps, now: Date) {
+  const kind: ReportKind = REPORT_KINDS.find((value) => value === queryText(ctx, 'kind')) ?? 'hazard';
+  const toDay =
+    parseDay(queryText(ctx, 'to'), deps.timeZone) ?? parseDay(dateInput(now, deps.timeZone), deps.timeZone);
+  const end = new Date((toDay ?? now).getTime() + 86_400_000);
+  const from =
+    parseDay(queryText(ctx, 'from'), deps.timeZone) ?? new Date(end.getTime() - DEFAULT_DAYS * 86_400_000);
+  return { kind, from, to: end, toDay: toDay ?? now };
+}
+
+async function load(ctx: AdminContext, deps: AdminDeps) {
+  const manager = deps.dataSource().manager;
+  const now = new Date();
+  const period = periodOf(ctx, deps, now);
+  const reminders = await readSetting(manager, reportReminderSetting);
+  const [{ stats, reports }, departments] = await Promise.all([
+    reportStats(manager, {
+      kind: period.kind,
+      from: period.from,
+      to: period.to,
+      now,
+      overdueAfterMinutes: reminders.value.deskAfterMinutes,
+      timeZone: deps.timeZone,
+    }),
+    listDepartments(manager),
+  ]);
+  const areaName = (id: number | null) =>
+    id === null ? '—' : (departments.find((department) => department.id === id)?.name ?? String(id));
+  return { period, stats, reports, areaName };
+}
+
+function table(title: string, rows: ReadonlyArray<readonly [string, number]>, id: string) {
+  return html`<section class="card">
+    <h2>${title}</h2>
+    <table id="${id}">
+      <tbody>
+        ${rows.map(
+          ([label, count]) =>
+            html`<tr>
+              <td>${label}</td>
+              <td class="count-cell">${count}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </section>`;
+}
+
+export function reportStatsRoutes(
+  router: Router<AdminState>,
+  deps: AdminDeps,
+  guard: (capability: 'reports.stats') => AdminMiddleware,
+): void {
+  router.get('/admin/report-stats', guard('reports.stats'), async (ctx) => {
+    const { say } = ctx.state;
+    const { period, stats, areaName } = await load(ctx, deps);
+    const query = new URLSearchParams({
+      kind: period.kind,
+      from: dateInput(period.from, deps.timeZone),
+      to: dateInput(period.toDay, deps.timeZone),
+    });
+    ctx.type = 'html';
+    ctx.body = layout(ctx.state, {
+      title: say('web.report.stats'),
+      active: 'reportStats',
+      body: html`<form method="get" class="filters">
+          <label
+            >${say('web.report.kind')}<select name="kind">
+              ${REPORT_KINDS.map((kind) => html`<option value="${kind}" ${kind === period.kind ? html`selected` : ''}>${say(`report.kind.${kind}`)}</option>`)}
+            </select></label
+          >
+          <label
+            >${say('web.report.from')}<input
+              type="date"
+              name="from"
+              value="${dateInput(period.from, deps.timeZone)}"
+          /></label>
+          <label
+            >${say('web.report.to')}<input
+              type="date"
+              name="to"
+              value="${dateInput(period.toDay, deps.timeZone)}"
+          /></label>
+          <button type="submit">${say('web.roster.filter')}</button>
+          <a class="button secondary" id="export" href="/admin/report-stats.csv?${query.toString()}"
+            >${say('web.report.export')}</a
+          >
+        </form>
+        <section class="card">
+          <dl class="facts" id="totals">
+            <dt>${say('web.report.total')}</dt>
+            <dd data-stat="total">${stats.total}</dd>
+            <dt>${say('web.report.openCount')}</dt>
+            <dd data-stat="open">${stats.open}</dd>
+            <dt>${say('web.report.overdueCount')}</dt>
+            <dd data-stat="overdue">${stats.overdue}</dd>
+            <dt>${say('web.report.medianClose')}</dt>
+            <dd data-stat="median">
+              ${stats.medianHoursToClose === null ? '—' : say('web.report.hours', { hours: stats.medianHoursToClose })}
+            </dd>
+          </dl>
+        </section>
+        ${table(say('web.report.byCategory'), stats.byCategory, 'by-category')}
+        ${table(
+          say('web.report.byArea'),
+          stats.byArea.map(([area, count]) => [areaName(area), count] as const),
+          'by-area',
+        )}
+        ${table(say('web.report.byWeek'), stats.byWeek, 'by-week')}`,
+    });
+  });
+
+  router.get('/admin/report-stats.csv', guard('reports.stats'), async (ctx) => {
+    const { period, reports, areaName } = await load(ctx, deps);
+    const people = await staffByIds(
+      deps.dataSource().manager,
+      reports.map((report) => report.reporterId),
+    );
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set(
+      'Content-Disposition',
+      `attachment; filename="${period.kind}-${dateInput(period.from, deps.timeZone)}-${dateInput(period.toDay, deps.timeZone)}.csv"`,
+    );
+    ctx.body = reportsCsv(reports, { locale: ctx.state.locale, timeZone: deps.timeZone, people, areaName });
+  });
+}
