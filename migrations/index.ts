@@ -10,6 +10,9 @@ import { CreateStaffDutyGroupsAndOutbox1795322744652 } from './1795322744652-Cre
 import { CreateDepartmentsBindingAndSessions1795324694557 } from './1795324694557-CreateDepartmentsBindingAndSessions';
 import { CreateCredentialsSessionsAndAudit1795326224637 } from './1795326224637-CreateCredentialsSessionsAndAudit';
 import { CreateReports1795328559897 } from './1795328559897-CreateReports';
+import { CreateKnowledgeBase1795330000000 } from './1795330000000-CreateKnowledgeBase';
+import { CreateTickets1795332000000 } from './1795332000000-CreateTickets';
+import { CreateCompletionRequests1795334000000 } from './1795334000000-CreateCompletionRequests';
 
 export const allMigrations = [
   CreateJobLockAndSetting1795317671810,
@@ -18,4 +21,7 @@ export const allMigrations = [
   CreateDepartmentsBindingAndSessions1795324694557,
   CreateCredentialsSessionsAndAudit1795326224637,
   CreateReports1795328559897,
+  CreateKnowledgeBase1795330000000,
+  CreateTickets1795332000000,
+  CreateCompletionRequests1795334000000,
 ];

@@ -18,7 +18,15 @@ export type Capability =
   | 'audit.read'
   | 'reports.read'
   | 'reports.act'
-  | 'reports.stats';
+  | 'reports.stats'
+  | 'kb.read'
+  | 'kb.write'
+  | 'tickets.read'
+  | 'tickets.act'
+  | 'tickets.stats'
+  | 'completions.read'
+  | 'completions.act'
+  | 'completions.stats';
 
 const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
   engineer: [],
@@ -31,8 +39,27 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'reports.read',
     'reports.act',
     'reports.stats',
+    'tickets.read',
+    'tickets.act',
+    'tickets.stats',
+    'completions.read',
+    'completions.act',
+    'completions.stats',
+    'kb.read',
+    'kb.write',
   ],
-  tier3: ['home', 'account', 'roster.read', 'duty.read', 'duty.switch', 'reports.read', 'reports.act'],
+  tier3: [
+    'home',
+    'account',
+    'roster.read',
+    'duty.read',
+    'duty.switch',
+    'reports.read',
+    'reports.act',
+    'tickets.read',
+    'tickets.act',
+    'kb.read',
+  ],
   manager: [
     'home',
     'account',
@@ -42,6 +69,11 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'audit.read',
     'reports.read',
     'reports.stats',
+    'tickets.read',
+    'tickets.stats',
+    'completions.read',
+    'completions.stats',
+    'kb.read',
   ],
   admin: [
     'home',
@@ -56,6 +88,14 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'reports.read',
     'reports.act',
     'reports.stats',
+    'tickets.read',
+    'tickets.act',
+    'tickets.stats',
+    'completions.read',
+    'completions.act',
+    'completions.stats',
+    'kb.read',
+    'kb.write',
   ],
 };
 

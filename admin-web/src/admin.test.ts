@@ -12,6 +12,9 @@ import {
 } from '../../bot/src/features/staff';
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
 import { assignReport, submitReport } from '../../bot/src/features/report';
+import { createKbEntry } from '../../bot/src/features/knowledge';
+import { claimTicket, escalateTicket, submitTicket } from '../../bot/src/features/ticket';
+import { submitCompletion } from '../../bot/src/features/completion';
 import { t } from '../../bot/src/i18n';
 import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
 import { WebClient } from '../../bot/test/web';
@@ -28,6 +31,10 @@ describe('admin web', () => {
   let base: string;
   const people: Record<string, Staff> = {};
   let reportId = 0;
+  let kbEntryId = 0;
+  let ticketId = 0;
+  let completionId = 0;
+  let photoKey = '';
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -88,6 +95,66 @@ describe('admin web', () => {
           version: report.version,
           actor: people.ADMIN1!,
           assignee: { staffId: people.T3NET!.id },
+          now: new Date(),
+        })
+      ).id;
+      // A ticket with a photo, escalated to T3NET's department: one every role with tickets.read may see.
+      const ticket = await submitTicket({
+        manager,
+        reporter: people.ENG1!,
+        kind: 'question',
+        question: '光猫注册失败',
+        orderNo: null,
+        photos: [photo.key],
+        location: { latitude: null, longitude: null, text: null },
+        timeZone: 'Asia/Shanghai',
+        now: new Date(),
+      });
+      const claimed = await claimTicket({
+        manager,
+        ticketId: ticket.id,
+        actor: people.T2A!,
+        now: new Date(),
+      });
+      ticketId = (
+        await escalateTicket({
+          manager,
+          ticketId: ticket.id,
+          version: claimed.version,
+          actor: people.T2A!,
+          departmentId: people.T3NET!.departmentId ?? 0,
+          note: '请网络中心核查',
+          now: new Date(),
+        })
+      ).id;
+      photoKey = photo.key;
+      // An offline completion request with a photo: one every role with completions.read may see.
+      completionId = (
+        await submitCompletion({
+          manager,
+          reporter: people.ENG1!,
+          orderNo: '2026113000001',
+          businessType: '拆机',
+          photos: [{ item: '拆回设备及 SN 标签', key: photo.key }],
+          serials: ['ZTEG00000001'],
+          opticalPowerDbm: null,
+          remarks: null,
+          timeZone: 'Asia/Shanghai',
+          now: new Date(),
+        })
+      ).id;
+      // A published handbook entry with a photo: one every role with kb.read may see.
+      kbEntryId = (
+        await createKbEntry({
+          manager,
+          input: {
+            title: '光猫注册失败',
+            body: '核对 LOID。',
+            tags: ['光猫'],
+            photos: [photo.key],
+            isPublished: true,
+          },
+          author: 'ADMIN1',
           now: new Date(),
         })
       ).id;
@@ -273,8 +340,16 @@ describe('admin web', () => {
         // Record-level rules are tested below; here every record is one the user may act on.
         for (const route of ADMIN_ROUTES) {
           if (route.capability === 'public' || route.path === '/admin/events') continue;
-          const id = route.path.startsWith('/admin/reports/') ? reportId : people.T3NET!.id;
-          const ids = { id: String(id), groupId: '1', staffId: String(user.id), index: '0' };
+          const id = route.path.startsWith('/admin/reports/')
+            ? reportId
+            : route.path.startsWith('/admin/tickets/')
+              ? ticketId
+              : route.path.startsWith('/admin/completions/')
+                ? completionId
+                : route.path.startsWith('/admin/kb/')
+                  ? kbEntryId
+                  : people.T3NET!.id;
+          const ids = { id: String(id), groupId: '1', staffId: String(user.id), index: '0', key: photoKey };
           const path = route.path.replace(/:(\w+)/g, (_whole, name: keyof typeof ids) => ids[name]);
           // No CSRF token: an allowed POST stops at the CSRF check, a denied one at the access check.
           const response = route.method === 'GET' ? await web.get(path) : await web.post(path, {});

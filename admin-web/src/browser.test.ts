@@ -9,6 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { submitReport } from '../../bot/src/features/report';
+import { submitTicket } from '../../bot/src/features/ticket';
+import { CompletionRequest, submitCompletion } from '../../bot/src/features/completion';
 import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../../bot/src/features/staff';
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
 import { OutboxMessage } from '../../bot/src/notifications';
@@ -264,6 +266,109 @@ describe('admin web in Chromium', () => {
     await expect(page.locator('#timeline li').last().textContent()).resolves.toContain('现场核实为临时拉线');
     await expect(page.locator('#reopen-form').count()).resolves.toBe(1);
     await page.screenshot({ path: path.join(ARTIFACTS, 'report-closed.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('claims a question and answers it with a canned reply; the answer is queued for the engineer', async () => {
+    const ticket = await inTransaction(running.database.dataSource, async (manager) => {
+      const engineer = await createStaff({
+        manager,
+        staffNo: 'E7002',
+        name: '孙工',
+        role: 'engineer',
+        phone: '+8613800007002',
+        wecomUserId: 'sungong',
+      });
+      return submitTicket({
+        manager,
+        reporter: engineer,
+        kind: 'question',
+        question: '光猫 LOID 注册失败，PON 灯闪烁',
+        orderNo: '2026113000999',
+        photos: [],
+        location: { latitude: null, longitude: null, text: null },
+        timeZone: 'Asia/Shanghai',
+        now: new Date(),
+      });
+    });
+    const page = await signIn('T2001');
+    await page.goto(`${base}/admin/tickets?queue=new`);
+    await Promise.all([page.waitForURL(/\/admin\/tickets\/\d+$/), page.click(`text=${ticket.refNo}`)]);
+    await expect(page.locator('#ticket-order').textContent()).resolves.toBe('2026113000999');
+    await Promise.all([page.waitForURL(/notice=web\.saved/), page.click('#claim-form button')]);
+    await expect(page.locator('#ticket-assignee').textContent()).resolves.toContain('王芳');
+    await page.selectOption('#reply-form select[name=canned]', '1');
+    await page.fill('#reply-form textarea[name=body]', '注册后请等待 3 分钟');
+    await Promise.all([page.waitForURL(/notice=web\.saved/), page.click('#reply-form button[type=submit]')]);
+    await expect(page.locator('#thread li[data-type="reply"] .note').textContent()).resolves.toBe(
+      '请核对 LOID 与工单一致后重新注册。\n注册后请等待 3 分钟',
+    );
+    const push = await running.database.dataSource.manager.findOneByOrFail(OutboxMessage, {
+      template: 'ticket.update',
+      recipientRef: String(ticket.reporterId),
+    });
+    expect(push.data).toMatchObject({ event: 'reply', refNo: ticket.refNo });
+    await page.close();
+  });
+
+  it('claims an offline completion request and completes it; the engineer’s push is queued', async () => {
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const request = await inTransaction(running.database.dataSource, async (manager) => {
+      const engineer = await createStaff({
+        manager,
+        staffNo: 'E7003',
+        name: '周工',
+        role: 'engineer',
+        phone: '+8613800007003',
+        wecomUserId: 'zhougong',
+      });
+      const photo = await running.services.storage.put(png, 'png', 'image/png');
+      return submitCompletion({
+        manager,
+        reporter: engineer,
+        orderNo: '2026113000888',
+        businessType: '修障',
+        photos: [
+          { item: '处理后的设备', key: photo.key },
+          { item: '光功率计读数', key: photo.key },
+        ],
+        serials: [],
+        opticalPowerDbm: -20.5,
+        remarks: '用户在家',
+        timeZone: 'Asia/Shanghai',
+        now: new Date(),
+      });
+    });
+    const page = await signIn('T2001');
+    await page.goto(`${base}/admin/completions`);
+    await Promise.all([page.waitForURL(/\/admin\/completions\/\d+$/), page.click(`text=${request.refNo}`)]);
+    await expect(page.locator('#completion-photos figcaption').allTextContents()).resolves.toEqual([
+      '处理后的设备',
+      '光功率计读数',
+    ]);
+    await expect(page.locator('#completion-power').textContent()).resolves.toContain('-20.5 dBm');
+    await Promise.all([page.waitForURL(/notice=web\.saved/), page.click('#claim-form button')]);
+    await expect(page.locator('#completion-assignee').textContent()).resolves.toContain('王芳');
+    await page.fill('#complete-form textarea[name=note]', '已在系统中报竣');
+    await Promise.all([
+      page.waitForURL(/notice=web\.saved/),
+      page.click('#complete-form button[type=submit]'),
+    ]);
+    await expect(page.locator('#completion-status').textContent()).resolves.toContain('已报竣');
+    await expect(page.locator('#timeline li').last().textContent()).resolves.toContain('已在系统中报竣');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'completion-completed.png'), fullPage: true });
+    const done = await running.database.dataSource.manager.findOneByOrFail(CompletionRequest, {
+      id: request.id,
+    });
+    expect(done).toMatchObject({ status: 'completed', openOrderNo: null });
+    const push = await running.database.dataSource.manager.findOneByOrFail(OutboxMessage, {
+      template: 'completion.result',
+      recipientRef: String(request.reporterId),
+    });
+    expect(push.data).toMatchObject({ outcome: 'completed', refNo: request.refNo });
     await page.close();
   });
 

@@ -15,6 +15,8 @@ export interface AdminDeps {
   /** PUBLIC_BASE_URL: decides whether cookies are `Secure`. */
   readonly publicBaseUrl: string | undefined;
   readonly timeZone: string;
+  /** SESSION_SECRET, which signs public handbook links when set (see features/knowledge). */
+  readonly sessionSecret?: string | undefined;
   /** Where report photos are kept (served to those who may see the report). */
   readonly storage: MediaStorage;
   /** Work queues shown on the home page (features add theirs). */

@@ -13,6 +13,13 @@ export interface PageModel {
 
 const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capability: Capability }> = [
   { key: 'home', href: '/admin', label: 'web.nav.home', capability: 'home' },
+  { key: 'tickets', href: '/admin/tickets', label: 'web.nav.tickets', capability: 'tickets.read' },
+  {
+    key: 'completions',
+    href: '/admin/completions',
+    label: 'web.nav.completions',
+    capability: 'completions.read',
+  },
   { key: 'hazards', href: '/admin/hazards', label: 'web.nav.hazards', capability: 'reports.read' },
   { key: 'leads', href: '/admin/leads', label: 'web.nav.leads', capability: 'reports.read' },
   {
@@ -20,6 +27,19 @@ const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capabil
     href: '/admin/report-stats',
     label: 'web.nav.reportStats',
     capability: 'reports.stats',
+  },
+  { key: 'kb', href: '/admin/kb', label: 'web.nav.kb', capability: 'kb.read' },
+  {
+    key: 'ticketStats',
+    href: '/admin/ticket-stats',
+    label: 'web.nav.ticketStats',
+    capability: 'tickets.stats',
+  },
+  {
+    key: 'completionStats',
+    href: '/admin/completion-stats',
+    label: 'web.nav.completionStats',
+    capability: 'completions.stats',
   },
   { key: 'roster', href: '/admin/roster', label: 'web.nav.roster', capability: 'roster.read' },
   { key: 'duty', href: '/admin/duty', label: 'web.nav.duty', capability: 'duty.read' },

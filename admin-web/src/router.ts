@@ -13,13 +13,20 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from './con
 import { html } from './html';
 import { layout } from './layout';
 import { auditRoutes } from './pages/audit';
+import { completionDetailRoutes } from './pages/completion-detail';
+import { completionStatsRoutes } from './pages/completion-stats';
+import { completionQueueRoutes } from './pages/completions';
 import { accountRoutes, authRoutes } from './pages/auth';
 import { dutyRoutes } from './pages/duty';
 import { homeRoutes } from './pages/home';
+import { kbRoutes } from './pages/kb';
 import { outboxRoutes } from './pages/outbox';
 import { reportDetailRoutes } from './pages/report-detail';
 import { reportStatsRoutes } from './pages/report-stats';
 import { reportQueueRoutes } from './pages/reports';
+import { ticketDetailRoutes } from './pages/ticket-detail';
+import { ticketStatsRoutes } from './pages/ticket-stats';
+import { ticketQueueRoutes } from './pages/tickets';
 import { rosterRoutes } from './pages/roster';
 import { adminContext } from './security';
 
@@ -68,6 +75,33 @@ export const ADMIN_ROUTES: ReadonlyArray<{
   { method: 'POST', path: '/admin/reports/:id/reopen', capability: 'reports.act' },
   { method: 'GET', path: '/admin/report-stats', capability: 'reports.stats' },
   { method: 'GET', path: '/admin/report-stats.csv', capability: 'reports.stats' },
+  { method: 'GET', path: '/admin/kb', capability: 'kb.read' },
+  { method: 'GET', path: '/admin/kb/new', capability: 'kb.write' },
+  { method: 'POST', path: '/admin/kb/new', capability: 'kb.write' },
+  { method: 'GET', path: '/admin/kb/:id', capability: 'kb.read' },
+  { method: 'GET', path: '/admin/kb/:id/edit', capability: 'kb.write' },
+  { method: 'POST', path: '/admin/kb/:id/edit', capability: 'kb.write' },
+  { method: 'GET', path: '/admin/kb/:id/photos/:index', capability: 'kb.read' },
+  { method: 'GET', path: '/admin/tickets', capability: 'tickets.read' },
+  { method: 'GET', path: '/admin/tickets/:id', capability: 'tickets.read' },
+  { method: 'GET', path: '/admin/tickets/:id/media/:key', capability: 'tickets.read' },
+  { method: 'POST', path: '/admin/tickets/:id/claim', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/reply', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/request', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/escalate', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/send-back', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/resolve', capability: 'tickets.act' },
+  { method: 'POST', path: '/admin/tickets/:id/promote', capability: 'kb.write' },
+  { method: 'GET', path: '/admin/ticket-stats', capability: 'tickets.stats' },
+  { method: 'GET', path: '/admin/ticket-stats.csv', capability: 'tickets.stats' },
+  { method: 'GET', path: '/admin/completions', capability: 'completions.read' },
+  { method: 'GET', path: '/admin/completions/:id', capability: 'completions.read' },
+  { method: 'GET', path: '/admin/completions/:id/photos/:index', capability: 'completions.read' },
+  { method: 'POST', path: '/admin/completions/:id/claim', capability: 'completions.act' },
+  { method: 'POST', path: '/admin/completions/:id/complete', capability: 'completions.act' },
+  { method: 'POST', path: '/admin/completions/:id/reject', capability: 'completions.act' },
+  { method: 'GET', path: '/admin/completion-stats', capability: 'completions.stats' },
+  { method: 'GET', path: '/admin/completion-stats.csv', capability: 'completions.stats' },
 ];
 
 function errorPage(ctx: AdminContext, status: number, text: string): void {
@@ -135,5 +169,12 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
   reportQueueRoutes(router, deps, guard);
   reportDetailRoutes(router, deps, guard);
   reportStatsRoutes(router, deps, guard);
+  kbRoutes(router, deps, guard);
+  ticketQueueRoutes(router, deps, guard);
+  ticketDetailRoutes(router, deps, guard);
+  ticketStatsRoutes(router, deps, guard);
+  completionQueueRoutes(router, deps, guard);
+  completionDetailRoutes(router, deps, guard);
+  completionStatsRoutes(router, deps, guard);
   return router as unknown as Router<RequestState>;
 }

@@ -36,6 +36,13 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
+/** The headers every server-rendered page carries (admin pages and the public handbook pages alike). */
+export function setPageSecurityHeaders(ctx: { set(field: string, value: string): void }): void {
+  ctx.set('Content-Security-Policy', CSP);
+  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+}
+
 export function isSecure(ctx: AdminContext, deps: AdminDeps): boolean {
   return ctx.secure || (deps.publicBaseUrl?.startsWith('https://') ?? false);
 }
@@ -56,9 +63,7 @@ export function adminContext(deps: AdminDeps): Middleware<AdminState> {
   return async (ctx, next: Next) => {
     // Behind a TLS-terminating proxy the request itself looks plain: trust PUBLIC_BASE_URL for `Secure`.
     if (isSecure(ctx as AdminContext, deps)) (ctx.cookies as unknown as { secure: boolean }).secure = true;
-    ctx.set('Content-Security-Policy', CSP);
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    setPageSecurityHeaders(ctx);
     const langCookie = ctx.cookies.get(LANG_COOKIE);
     ctx.state.locale = isLocale(langCookie)
       ? langCookie

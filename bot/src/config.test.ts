@@ -114,6 +114,27 @@ describe('loadConfig', () => {
     expect(configError({ MAIL_FROM: 'a@b.c\r\nBcc: x@y.z' }).issues[0]?.key).toBe('MAIL_FROM');
   });
 
+  it('takes the order system as a URL and a secret, both or neither, never echoing the secret', () => {
+    expect(loadConfig({}).orderSystem).toBeUndefined();
+    const config = loadConfig({
+      ORDER_SYSTEM_URL: 'https://orders.example.com/api/completions/',
+      ORDER_SYSTEM_SECRET: 's'.repeat(32),
+    });
+    expect(config.orderSystem).toEqual({
+      url: 'https://orders.example.com/api/completions',
+      secret: 's'.repeat(32),
+    });
+    expect(configError({ ORDER_SYSTEM_URL: 'https://orders.example.com' }).issues[0]?.key).toBe(
+      'ORDER_SYSTEM_SECRET',
+    );
+    const short = configError({
+      ORDER_SYSTEM_URL: 'https://orders.example.com',
+      ORDER_SYSTEM_SECRET: 'tiny-secret',
+    });
+    expect(short.issues[0]?.key).toBe('ORDER_SYSTEM_SECRET');
+    expect(short.message).not.toContain('tiny-secret');
+  });
+
   it('strips a trailing slash from base URLs so paths join cleanly', () => {
     expect(loadConfig({ PUBLIC_BASE_URL: 'https://fieldline.example.com/' }).publicBaseUrl).toBe(
       'https://fieldline.example.com',

@@ -21,6 +21,7 @@ const SECRET_KEYS = new Set([
   'TWILIO_AUTH_TOKEN',
   'SMTP_URL',
   'SESSION_SECRET',
+  'ORDER_SYSTEM_SECRET',
 ]);
 
 const WECOM_REQUIRED_KEYS = [
@@ -119,6 +120,8 @@ const envSchema = z.object({
     .refine((value) => !/[\r\n]/.test(value) && /[^\s@]+@[^\s@]+/.test(value), 'must be an email address')
     .optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ORDER_SYSTEM_URL: httpUrl.optional(),
+  ORDER_SYSTEM_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -158,6 +161,8 @@ export interface Config {
   readonly sms: SmsConfig;
   readonly mail: { readonly smtpUrl: string; readonly from: string } | undefined;
   readonly sessionSecret: string | undefined;
+  /** The operator's order system that completion requests are handed to; undefined: off. */
+  readonly orderSystem: { readonly url: string; readonly secret: string } | undefined;
 }
 
 export interface ConfigIssue {
@@ -226,6 +231,10 @@ function checkGroups(env: Readonly<Record<string, string>>, issues: ConfigIssue[
       if (env[key] === undefined) issues.push({ key, message: 'is required when SMS_PROVIDER=twilio' });
     }
   }
+  if ((env.ORDER_SYSTEM_URL === undefined) !== (env.ORDER_SYSTEM_SECRET === undefined)) {
+    const missing = env.ORDER_SYSTEM_URL === undefined ? 'ORDER_SYSTEM_URL' : 'ORDER_SYSTEM_SECRET';
+    issues.push({ key: missing, message: 'is required when the other order-system setting is given' });
+  }
   if ((env.SMTP_URL === undefined) !== (env.MAIL_FROM === undefined)) {
     const missing = env.SMTP_URL === undefined ? 'SMTP_URL' : 'MAIL_FROM';
     issues.push({ key: missing, message: 'is required when the other email setting is given' });
@@ -274,6 +283,10 @@ function buildConfig(env: Env): Config {
         ? Object.freeze({ smtpUrl: env.SMTP_URL, from: env.MAIL_FROM })
         : undefined,
     sessionSecret: env.SESSION_SECRET,
+    orderSystem:
+      env.ORDER_SYSTEM_URL !== undefined && env.ORDER_SYSTEM_SECRET !== undefined
+        ? Object.freeze({ url: env.ORDER_SYSTEM_URL, secret: env.ORDER_SYSTEM_SECRET })
+        : undefined,
   };
   return Object.freeze(config);
 }

@@ -13,10 +13,27 @@ import path from 'node:path';
 import { createDispatcher, type Dispatcher } from './conversation/dispatcher';
 import { bindingFlow } from './features/staff';
 import { createReportFlow, reportOpenItems, reportRemindersJob } from './features/report';
+import {
+  applyOrderSystemAnswer,
+  completionOpenItems,
+  completionRealertsJob,
+  createCompletionFlow,
+} from './features/completion';
+import { inTransaction } from './db/transaction';
+import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
+import {
+  createTicketFlow,
+  createTicketInputHandler,
+  ticketArchiveJob,
+  ticketOpenItems,
+  ticketSlaJob,
+  type Handbook,
+} from './features/ticket';
 import { coreJobs, type Job } from './jobs';
 import type { Logger } from './logger';
 import { createNotifications, type Notifications } from './notifications';
 import { createAdminRouter } from '../../admin-web/src/router';
+import { createKbPublicRouter } from '../../admin-web/src/kb-public';
 import { defaultQueues } from '../../admin-web/src/queue-registry';
 import { LocalDiskStorage } from './storage/local-disk';
 import type { MediaStorage } from './storage/media-storage';
@@ -85,6 +102,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
     config,
     dataSource: options.dataSource,
     wecomThrottle: wecom.throttle,
+    uploadStoredImage: async (key) =>
+      wecom.api.uploadImage(await storage.read(key), key, key.endsWith('.png') ? 'image/png' : 'image/jpeg'),
+    ...(config.orderSystem
+      ? {
+          orderSystem: {
+            ...config.orderSystem,
+            // The answer is applied in its own transaction; the document names the request it decides.
+            onAnswer: async (document, answer) => {
+              const { requestId } = document as { requestId: number };
+              await inTransaction(options.dataSource(), (manager) =>
+                applyOrderSystemAnswer({ manager, requestId, answer, now: new Date() }),
+              );
+            },
+          },
+        }
+      : {}),
     logger,
   });
   routers.unshift(wecom.webhook.routes(), ...notifications.routers);
@@ -94,8 +127,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
       logger,
       publicBaseUrl: config.publicBaseUrl,
       timeZone: config.timeZone,
+      sessionSecret: config.sessionSecret,
       storage,
       queues: defaultQueues,
+    }),
+    createKbPublicRouter({
+      dataSource: options.dataSource,
+      storage,
+      timeZone: config.timeZone,
+      sessionSecret: config.sessionSecret,
     }),
   );
   return {
@@ -104,7 +144,15 @@ export async function createServices(options: ServicesOptions): Promise<Services
     storage,
     notifications,
     devWecom,
-    jobs: [...coreJobs, ...wecom.jobs, ...notifications.jobs, reportRemindersJob],
+    jobs: [
+      ...coreJobs,
+      ...wecom.jobs,
+      ...notifications.jobs,
+      reportRemindersJob,
+      ticketSlaJob({ timeZone: config.timeZone }),
+      ticketArchiveJob,
+      completionRealertsJob,
+    ],
     routers,
   };
 }
@@ -113,7 +161,48 @@ export async function createServices(options: ServicesOptions): Promise<Services
 export function defaultDispatcher(config: Config): Dispatcher {
   const { timeZone } = config;
   return createDispatcher({
-    flows: [bindingFlow, createReportFlow('hazard', { timeZone }), createReportFlow('lead', { timeZone })],
-    openItems: [reportOpenItems],
+    flows: [
+      bindingFlow,
+      createReportFlow('hazard', { timeZone }),
+      createReportFlow('lead', { timeZone }),
+      // Links in 查询 answers: PUBLIC_BASE_URL, else this process's own port (development, tests).
+      createKnowledgeFlow({ baseUrl: linkBaseUrl(config), sessionSecret: config.sessionSecret }),
+      createCompletionFlow({ timeZone, handOffToOrderSystem: config.orderSystem !== undefined }),
+      createTicketFlow('question', { timeZone, handbook: handbookFor(config) }),
+      createTicketFlow('support', { timeZone, handbook: handbookFor(config) }),
+    ],
+    openItems: [reportOpenItems, ticketOpenItems, completionOpenItems],
+    inputHandlers: [createTicketInputHandler({ timeZone })],
   });
+}
+
+/** Where links the bot sends should point: PUBLIC_BASE_URL, else this process on its own port. */
+function linkBaseUrl(config: Config): string {
+  return config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;
+}
+
+/** The handbook as the ticket flow sees it: ranked entries with a plain-text summary, and signed links. */
+function handbookFor(config: Config): Handbook {
+  return {
+    async search(manager, query, limit) {
+      return (await searchKnowledge(manager, query, { limit })).map(({ entry }) => ({
+        id: entry.id,
+        title: entry.title,
+        summary: entry.body
+          .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+          .replace(/[#>*_`|-]+/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 120),
+      }));
+    },
+    link: (manager, entryId, now) =>
+      kbEntryLink({
+        manager,
+        entryId,
+        now,
+        baseUrl: linkBaseUrl(config),
+        sessionSecret: config.sessionSecret,
+      }),
+  };
 }

@@ -22,6 +22,7 @@ import {
   userAddCommand,
   userDeactivateCommand,
 } from './staff.command';
+import { kbImportCommand } from './kb.command';
 import { settingsListCommand, settingsResetCommand, settingsSetCommand } from './settings.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 
@@ -39,6 +40,7 @@ export const commands: readonly CliCommand[] = [
   settingsListCommand,
   settingsSetCommand,
   settingsResetCommand,
+  kbImportCommand,
   wecomMenuCommand,
   simCommand,
 ];

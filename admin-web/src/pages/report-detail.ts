@@ -26,10 +26,9 @@ import { canActOn, canSeeReport } from '../access';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
-import { queryNotice, withNotice } from '../notice';
+import { queryNotice } from '../notice';
+import { runRecordAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
-
-const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
 
 /**
  * A map link for WeCom coordinates. WeCom (Tencent maps) reports GCJ-02 coordinates, the datum Amap
@@ -288,9 +287,7 @@ export function reportDetailRoutes(
     const report = await loadVisible(ctx, deps);
     const key = report.photos[Number(ctx.params.index)];
     if (!key || !/^\d{1,2}$/.test(ctx.params.index ?? '')) throw new AppError('NOT_FOUND', 'photo');
-    ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-    ctx.set('Cache-Control', 'private, max-age=86400');
-    ctx.body = await deps.storage.read(key);
+    await sendStoredPhoto(ctx, deps.storage, key);
   });
 
   const act = (
@@ -307,40 +304,26 @@ export function reportDetailRoutes(
       const form = await readCheckedForm(ctx);
       const report = await loadVisible(ctx, deps);
       if (!user) return;
-      try {
-        await inTransaction(deps.dataSource(), async (manager) => {
-          const updated = await run(manager, report, form, user);
-          await recordAudit({
-            manager,
-            actor: user.staffNo,
-            action: `report.${action}`,
-            recordType: 'report',
-            recordId: report.id,
-            before: { status: report.status, version: Number(form.version) },
-            after: { status: updated.status, version: updated.version },
-            ip: ctx.ip,
-          });
-        });
-      } catch (error) {
-        if (
-          !(error instanceof AppError) ||
-          !['CONFLICT', 'ILLEGAL_TRANSITION', 'VALIDATION_FAILED'].includes(error.code)
-        )
-          throw error;
-        ctx.state.log.info({ code: error.code, reason: error.message }, 'report action refused');
-        const current = (await findReport(deps.dataSource().manager, report.id)) ?? report;
-        const text =
-          error.code === 'CONFLICT'
-            ? ctx.state.say('web.report.conflict')
-            : error.code === 'ILLEGAL_TRANSITION'
-              ? ctx.state.say('web.report.illegal')
-              : error.userMessage(ctx.state.locale);
-        ctx.status = error.status;
-        ctx.type = 'html';
-        ctx.body = await detailPage(ctx, deps, current, { kind: 'error', text });
-        return;
-      }
-      ctx.redirect(withNotice(`/admin/reports/${report.id}`, 'web.saved'));
+      await runRecordAction(ctx, {
+        work: () =>
+          inTransaction(deps.dataSource(), async (manager) => {
+            const updated = await run(manager, report, form, user);
+            await recordAudit({
+              manager,
+              actor: user.staffNo,
+              action: `report.${action}`,
+              recordType: 'report',
+              recordId: report.id,
+              before: { status: report.status, version: Number(form.version) },
+              after: { status: updated.status, version: updated.version },
+              ip: ctx.ip,
+            });
+          }),
+        rerender: async (notice) =>
+          detailPage(ctx, deps, (await findReport(deps.dataSource().manager, report.id)) ?? report, notice),
+        conflictText: ctx.state.say('web.report.conflict'),
+        page: `/admin/reports/${report.id}`,
+      });
     });
 
   act('assign', (manager, report, form, user) =>

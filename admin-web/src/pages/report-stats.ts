@@ -15,19 +15,15 @@ import { listDepartments, staffByIds } from '../../../bot/src/features/staff';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html } from '../html';
 import { layout } from '../layout';
-import { dateInput, parseDay, queryText } from './query';
+import { dateInput, queryText } from './query';
+import { countTable, periodFromQuery } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
-/** The period asked for: `from` and `to` are local days (both included); the last four weeks by default. */
+/** The kind and period asked for (the last four weeks by default). */
 function periodOf(ctx: AdminContext, deps: AdminDeps, now: Date) {
   const kind: ReportKind = REPORT_KINDS.find((value) => value === queryText(ctx, 'kind')) ?? 'hazard';
-  const toDay =
-    parseDay(queryText(ctx, 'to'), deps.timeZone) ?? parseDay(dateInput(now, deps.timeZone), deps.timeZone);
-  const end = new Date((toDay ?? now).getTime() + 86_400_000);
-  const from =
-    parseDay(queryText(ctx, 'from'), deps.timeZone) ?? new Date(end.getTime() - DEFAULT_DAYS * 86_400_000);
-  return { kind, from, to: end, toDay: toDay ?? now };
+  return { kind, ...periodFromQuery(ctx, deps.timeZone, DEFAULT_DAYS, now) };
 }
 
 async function load(ctx: AdminContext, deps: AdminDeps) {
@@ -49,23 +45,6 @@ async function load(ctx: AdminContext, deps: AdminDeps) {
   const areaName = (id: number | null) =>
     id === null ? '—' : (departments.find((department) => department.id === id)?.name ?? String(id));
   return { period, stats, reports, areaName };
-}
-
-function table(title: string, rows: ReadonlyArray<readonly [string, number]>, id: string) {
-  return html`<section class="card">
-    <h2>${title}</h2>
-    <table id="${id}">
-      <tbody>
-        ${rows.map(
-          ([label, count]) =>
-            html`<tr>
-              <td>${label}</td>
-              <td class="count-cell">${count}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </section>`;
 }
 
 export function reportStatsRoutes(
@@ -122,13 +101,13 @@ export function reportStatsRoutes(
             </dd>
           </dl>
         </section>
-        ${table(say('web.report.byCategory'), stats.byCategory, 'by-category')}
-        ${table(
+        ${countTable('by-category', say('web.report.byCategory'), stats.byCategory)}
+        ${countTable(
+          'by-area',
           say('web.report.byArea'),
           stats.byArea.map(([area, count]) => [areaName(area), count] as const),
-          'by-area',
         )}
-        ${table(say('web.report.byWeek'), stats.byWeek, 'by-week')}`,
+        ${countTable('by-week', say('web.report.byWeek'), stats.byWeek)}`,
     });
   });
 

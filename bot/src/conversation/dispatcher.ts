@@ -17,7 +17,7 @@ import { commandWord, parseCommand, type CommandName } from './commands';
 import type { Flow, FlowContext, FlowInput, FlowStep } from './flow';
 import { helpText } from './help';
 import { commandForEventKey } from './menu';
-import type { OpenItemsProvider } from './open-items';
+import type { InputHandler, OpenItemsProvider } from './open-items';
 import { textReply, type BotReply } from './reply';
 import { loadSession, saveSession } from './session';
 
@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   readonly flows: readonly Flow<never>[] | readonly Flow[];
   /** Contributions to `我的`. */
   readonly openItems?: readonly OpenItemsProvider[];
+  /** Features that take input arriving outside any flow (tried in order before the default help). */
+  readonly inputHandlers?: readonly InputHandler[];
 }
 
 /** What the message asks for, before knowing who sent it. */
@@ -184,8 +186,21 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         if (current) clearFlow();
         return [...switched, ...(await runCommand(intent.command, intent.argument))];
       }
-      if (intent.kind === 'input' && intent.input.kind === 'photo') return keepPhoto(intent.input.media);
+      if (intent.kind === 'input') {
+        const taken = await offerToHandlers(intent.input);
+        if (taken) return taken;
+        if (intent.input.kind === 'photo') return keepPhoto(intent.input.media);
+      }
       return text('bot.unknown');
+    }
+
+    async function offerToHandlers(input: FlowInput): Promise<readonly BotReply[] | undefined> {
+      if (input.kind === 'photo' && 'rejected' in input.media) return undefined;
+      for (const handler of options.inputHandlers ?? []) {
+        const replies = await handler(context, input);
+        if (replies) return replies;
+      }
+      return undefined;
     }
 
     async function runCommand(command: CommandName, argument: string): Promise<readonly BotReply[]> {

@@ -8,8 +8,13 @@ export interface MenuItem {
   readonly name: string;
   /** The click EventKey WeCom sends back. */
   readonly key: string;
-  /** The text command the click stands for. */
-  readonly command: string;
+  /** The text command the click stands for; none for the scanner, whose result is input to the flow. */
+  readonly command?: string;
+  /**
+   * `click` (default), or `scancode_waitmsg`: WeCom opens the camera's barcode scanner and sends the result
+   * as an event the flow in progress takes as input (device serials when completing an order).
+   */
+  readonly type?: 'click' | 'scancode_waitmsg';
 }
 
 export interface MenuGroup {
@@ -24,6 +29,7 @@ export const APP_MENU: readonly MenuGroup[] = [
       { name: '隐患上报', key: 'REPORT_HAZARD', command: '隐患' },
       { name: '商机上报', key: 'REPORT_LEAD', command: '商机' },
       { name: '线下报竣', key: 'COMPLETION', command: '报竣' },
+      { name: '扫码录入', key: 'SCAN_SERIAL', type: 'scancode_waitmsg' },
     ],
   },
   {
@@ -64,7 +70,11 @@ export function toWecomMenu(menu: readonly MenuGroup[] = APP_MENU): { button: un
         throw new Error(`menu "${group.name}" needs 1 to 5 items`);
       return {
         name: group.name,
-        sub_button: group.items.map((item) => ({ type: 'click', name: item.name, key: item.key })),
+        sub_button: group.items.map((item) => ({
+          type: item.type ?? 'click',
+          name: item.name,
+          key: item.key,
+        })),
       };
     }),
   };

@@ -11,6 +11,9 @@ import { AuditEntry } from '../features/audit';
 import { OutboxMessage } from '../notifications/outbox.entity';
 import { JobLock } from '../jobs/job-lock.entity';
 import { Report, ReportEvent, ReportSequence } from '../features/report';
+import { KbEntry, KbLinkSecret, KbTerm, KbTermStat } from '../features/knowledge';
+import { Ticket, TicketMessage, TicketSequence } from '../features/ticket';
+import { CompletionEvent, CompletionRequest, CompletionSequence } from '../features/completion';
 
 export const allEntities = [
   JobLock,
@@ -30,4 +33,14 @@ export const allEntities = [
   Report,
   ReportEvent,
   ReportSequence,
+  KbEntry,
+  KbTerm,
+  KbTermStat,
+  KbLinkSecret,
+  Ticket,
+  TicketMessage,
+  TicketSequence,
+  CompletionRequest,
+  CompletionEvent,
+  CompletionSequence,
 ];

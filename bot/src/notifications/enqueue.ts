@@ -15,7 +15,9 @@ export type Recipient =
   | { readonly staffId: number }
   | { readonly group: string }
   /** A member's verified WeCom UserID (from a signed callback); WeCom channel only. */
-  | { readonly wecomUser: string };
+  | { readonly wecomUser: string }
+  /** Another system, for its own channel (`orders`: the order system). */
+  | { readonly system: 'orders' };
 
 export interface EnqueueProps {
   readonly channel: OutboxChannel;
@@ -39,6 +41,10 @@ function recipientColumns(
 ): { recipientKind: RecipientKind; recipientRef: string } {
   if ('staffId' in to) return { recipientKind: 'staff', recipientRef: String(to.staffId) };
   if ('group' in to) return { recipientKind: 'group', recipientRef: to.group };
+  if ('system' in to) {
+    if (channel !== 'orders') throw new Error('a system recipient needs its own channel');
+    return { recipientKind: 'system', recipientRef: to.system };
+  }
   if (channel !== 'wecom') throw new Error('a WeCom UserID can only receive WeCom pushes');
   return { recipientKind: 'wecom_user', recipientRef: to.wecomUser };
 }

@@ -14,6 +14,7 @@ import type { ChannelSet } from './channels/channel';
 import { EmailChannel } from './channels/email';
 import { LogSmsChannel } from './channels/sms-log';
 import { TwilioSmsChannel } from './channels/sms-twilio';
+import { OrderSystemChannel, type OrderSystemOptions } from './channels/order-system';
 import { WecomPushChannel } from './channels/wecom';
 import { drainOutboxJob } from './outbox.job';
 import { OutboxRelay } from './relay';
@@ -38,6 +39,10 @@ export function createNotifications(options: {
   readonly config: Config;
   readonly dataSource: () => DataSource;
   readonly wecomThrottle: MemberThrottle;
+  /** The operator's order system (completion hand-off), when configured. */
+  readonly orderSystem?: OrderSystemOptions;
+  /** Uploads a stored photo to WeCom for an image message; returns its MediaId. */
+  readonly uploadStoredImage?: (key: string) => Promise<string>;
   readonly logger: Logger;
 }): Notifications {
   const { config, logger } = options;
@@ -56,7 +61,8 @@ export function createNotifications(options: {
       : new LogSmsChannel(path.join(config.dataDir, 'sms.log'), log);
   const channels: ChannelSet = {
     sms,
-    wecom: new WecomPushChannel(options.wecomThrottle),
+    wecom: new WecomPushChannel(options.wecomThrottle, options.uploadStoredImage),
+    ...(options.orderSystem ? { orders: new OrderSystemChannel(options.orderSystem) } : {}),
     ...(config.mail
       ? { email: new EmailChannel({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) }
       : {}),

@@ -1,10 +1,14 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { datetimeColumn, jsonTransformer } from '../db/columns';
 
-export const OUTBOX_CHANNELS = ['sms', 'email', 'wecom'] as const;
+/** `orders`: the operator's order system (an HTTP call), when completion hand-off is configured. */
+export const OUTBOX_CHANNELS = ['sms', 'email', 'wecom', 'orders'] as const;
 export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
-/** `staff` by id; `group` by duty-group key (expanded at send time); `wecom_user` for a verified UserID. */
-export type RecipientKind = 'staff' | 'group' | 'wecom_user';
+/**
+ * `staff` by id; `group` by duty-group key (expanded at send time); `wecom_user` for a verified UserID;
+ * `system` for another system (the order system), named by the channel's own configuration.
+ */
+export type RecipientKind = 'staff' | 'group' | 'wecom_user' | 'system';
 export type Urgency = 'normal' | 'urgent';
 /**
  * pending → sending → sent, or back to pending with a backoff, or dead after the last attempt or a

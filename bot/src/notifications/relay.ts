@@ -220,7 +220,8 @@ export class OutboxRelay {
   }
 
   private async resolve(row: OutboxMessage): Promise<DeliveryTarget | string> {
-    if (row.recipientKind === 'wecom_user') return { address: row.recipientRef, locale: DEFAULT_LOCALE };
+    if (row.recipientKind === 'wecom_user' || row.recipientKind === 'system')
+      return { address: row.recipientRef, locale: DEFAULT_LOCALE };
     const staff = await findStaffById(this.options.dataSource().manager, Number(row.recipientRef));
     if (!staff) return `staff ${row.recipientRef} does not exist`;
     if (!staff.isActive) return `staff ${staff.staffNo} is deactivated`;
@@ -362,6 +363,8 @@ function addressFor(staff: Staff, channel: OutboxMessage['channel']): string | n
       return staff.email;
     case 'wecom':
       return staff.wecomUserId;
+    case 'orders':
+      return null; // a system channel, never addressed to a person
   }
 }
 

@@ -69,7 +69,8 @@ export type OutboundMessage =
         }>;
       };
     }
-  | { readonly msgtype: 'template_card'; readonly template_card: Readonly<Record<string, unknown>> };
+  | { readonly msgtype: 'template_card'; readonly template_card: Readonly<Record<string, unknown>> }
+  | { readonly msgtype: 'image'; readonly image: { readonly media_id: string } };
 
 export interface SendResult {
   readonly msgId: string | undefined;
@@ -171,6 +172,28 @@ export class WecomApiClient {
       if (data.subarray(0, 8).equals(PNG)) return { data, mimeType: 'image/png', extension: 'png' };
       throw new MediaRejectedError(mediaId, 'not a JPEG or PNG image');
     });
+  }
+
+  /**
+   * media/upload (type=image): a temporary media file for an image message, valid 3 days.
+   * https://developer.work.weixin.qq.com/document/path/90253
+   */
+  async uploadImage(data: Buffer, filename: string, mimeType: string): Promise<string> {
+    const response = await this.withToken('media/upload', async (token) => {
+      const form = new FormData();
+      form.append('media', new Blob([new Uint8Array(data)], { type: mimeType }), filename);
+      const answer = await fetch(this.url('/cgi-bin/media/upload', { access_token: token, type: 'image' }), {
+        method: 'POST',
+        body: form,
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (!answer.ok) throw new WecomApiError('media/upload', -2, `HTTP ${answer.status}`);
+      return (await answer.json()) as WecomResponse;
+    });
+    const mediaId = (response as { media_id?: unknown }).media_id;
+    if (typeof mediaId !== 'string' || mediaId === '')
+      throw new WecomApiError('media/upload', -2, 'no media_id');
+    return mediaId;
   }
 
   private url(path: string, query: Record<string, string>): string {

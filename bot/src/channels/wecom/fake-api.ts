@@ -202,6 +202,33 @@ export function fakeWecomApiRoutes(state: FakeWecomState, prefix = ''): Router {
     ctx.body = media.data;
   });
 
+  // media/upload: takes the multipart `media` part, as WeCom does; the stored file can be fetched back
+  // with media/get, so tests can check what an image message carried.
+  router.post('/cgi-bin/media/upload', async (ctx) => {
+    if (!tokenOk(ctx, 'media/upload')) return;
+    if (ctx.query.type !== 'image') return fail(ctx, 40004, 'invalid media type');
+    const form = await new Request('http://fake/upload', {
+      method: 'POST',
+      headers: { 'content-type': ctx.get('content-type') },
+      body: Buffer.concat(await collect(ctx.req)),
+    })
+      .formData()
+      .catch(() => undefined);
+    const media = form?.get('media');
+    if (!media || typeof media === 'string') return fail(ctx, 41001, 'missing media');
+    const mediaId = state.addMedia(
+      Buffer.from(await media.arrayBuffer()),
+      media.type || 'application/octet-stream',
+    );
+    ctx.body = {
+      errcode: 0,
+      errmsg: 'ok',
+      type: 'image',
+      media_id: mediaId,
+      created_at: String(Math.floor(Date.now() / 1000)),
+    };
+  });
+
   router.post('/cgi-bin/menu/create', async (ctx) => {
     if (!tokenOk(ctx, 'menu/create')) return;
     if (ctx.query.agentid !== String(state.corp.agentId)) return fail(ctx, 40056, 'invalid agentid');
@@ -232,4 +259,10 @@ export function fakeWecomApiRoutes(state: FakeWecomState, prefix = ''): Router {
   });
 
   return router;
+}
+
+async function collect(stream: AsyncIterable<unknown>): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return chunks;
 }

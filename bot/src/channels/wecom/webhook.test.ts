@@ -194,8 +194,12 @@ describe('WeCom callback', () => {
         (r) => r.reply?.[0]?.type === 'text' && r.reply[0].content === '慢慢处理完了',
       );
       expect(row).toMatchObject({ replyChannel: 'push', status: 'done' });
-      const outbox = await bot.running.database.dataSource.manager.findOneByOrFail(OutboxMessage, {
-        dedupeKey: `inbound:${row?.id}:reply`,
+      // The fake API records the push before the relay hears back and marks the row sent: wait for that.
+      const outbox = await eventually(async () => {
+        const found = await bot.running.database.dataSource.manager.findOneByOrFail(OutboxMessage, {
+          dedupeKey: `inbound:${row?.id}:reply`,
+        });
+        return found.status === 'sent' ? found : undefined;
       });
       expect(outbox).toMatchObject({
         channel: 'wecom',

@@ -20,7 +20,6 @@ export {
   countOpenReports,
   findReport,
   findReportByRefNo,
-  isoWeek,
   listReports,
   openReportsOf,
   reportStats,

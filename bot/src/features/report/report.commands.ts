@@ -7,9 +7,11 @@
  */
 import type { EntityManager } from 'typeorm';
 import { AppError } from '../../errors';
+import { localDay } from '../../zoned-time';
+import { formatRefNo, nextCounterValue } from '../../db/ref-numbers';
 import { enqueue } from '../../notifications/enqueue';
 import { readSetting } from '../settings';
-import { Department, onDutyStaffIds, Staff } from '../staff';
+import { Department, departmentHandlersToAlert, Staff } from '../staff';
 import { ReportEvent, type ReportEventType } from './report-event.entity';
 import { ReportSequence } from './report-sequence.entity';
 import {
@@ -28,17 +30,6 @@ export const MAX_PHOTOS = 9;
 
 const PREFIX: Readonly<Record<ReportKind, string>> = { hazard: 'YH', lead: 'SJ' };
 
-/** YYYYMMDD of `at` in `timeZone`. */
-function dayStamp(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
-  return parts.replaceAll('-', '');
-}
-
 /** The next reference number for the kind and day, e.g. YH20261121-0007 (concurrency-safe). */
 async function nextRefNo(
   manager: EntityManager,
@@ -46,22 +37,8 @@ async function nextRefNo(
   now: Date,
   timeZone: string,
 ): Promise<string> {
-  const prefix = `${PREFIX[kind]}${dayStamp(now, timeZone)}`;
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(ReportSequence)
-    .values({ prefix, lastValue: 0 })
-    .orIgnore()
-    .execute();
-  await manager
-    .createQueryBuilder()
-    .update(ReportSequence)
-    .set({ lastValue: () => 'last_value + 1' })
-    .where({ prefix })
-    .execute();
-  const { lastValue } = await manager.findOneByOrFail(ReportSequence, { prefix });
-  return `${prefix}-${String(lastValue).padStart(4, '0')}`;
+  const prefix = `${PREFIX[kind]}${localDay(now, timeZone).replaceAll('-', '')}`;
+  return formatRefNo(prefix, await nextCounterValue(manager, ReportSequence, prefix));
 }
 
 async function addEvent(
@@ -279,13 +256,12 @@ export async function assignReport(props: {
     detail = person.name;
   } else {
     const departmentId = props.assignee.departmentId;
-    const members = await manager.findBy(Staff, { departmentId, isActive: true });
-    const deskMembers = members.filter((member) => member.role === 'tier3' || member.role === 'tier2');
-    if (deskMembers.length === 0)
+    const handlers = await departmentHandlersToAlert(manager, departmentId);
+    if (handlers.length === 0)
       throw new AppError('VALIDATION_FAILED', 'department has nobody to handle it', {
         params: { detail: 'department' },
       });
-    recipients.push(...(await onDutyFirst(manager, deskMembers)));
+    recipients.push(...handlers);
     detail = (await manager.findOneByOrFail(Department, { id: departmentId })).name;
   }
   const updated = await commitChange(
@@ -321,16 +297,6 @@ export async function assignReport(props: {
   }
   await tellReporter(manager, updated, 'assigned', detail, `v${updated.version}:assigned`, now);
   return updated;
-}
-
-/** Of a department's handlers, those on duty in some duty group; everyone if nobody is. */
-async function onDutyFirst(manager: EntityManager, members: readonly Staff[]): Promise<Staff[]> {
-  const onDuty = await onDutyStaffIds(
-    manager,
-    members.map((member) => member.id),
-  );
-  const chosen = members.filter((member) => onDuty.has(member.id));
-  return chosen.length > 0 ? chosen : [...members];
 }
 
 /** Adds a note: internal, or also pushed to the reporter. */

@@ -1,14 +1,6 @@
 import { t, type Locale } from '../../i18n';
-import { formatCsv, type Staff } from '../staff';
+import { csvDateTime, excelCsv, spreadsheetSafe, type Staff } from '../staff';
 import type { Report } from './report.entity';
-
-/**
- * A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe:
- * descriptions are typed by engineers and the export is opened in Excel by managers.
- */
-function inert(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
 
 /** The reports as CSV for managers (UTF-8 with BOM so Excel reads the Chinese text), one row each. */
 export function reportsCsv(
@@ -21,17 +13,7 @@ export function reportsCsv(
   },
 ): string {
   const { locale } = options;
-  const time = (at: Date | null) =>
-    at
-      ? new Intl.DateTimeFormat('sv-SE', {
-          timeZone: options.timeZone,
-          year: 'numeric',
-          month: '2-digit',
-          day: '2-digit',
-          hour: '2-digit',
-          minute: '2-digit',
-        }).format(at)
-      : '';
+  const time = (at: Date | null) => csvDateTime(at, options.timeZone);
   const header = [
     'refNo',
     'kind',
@@ -56,18 +38,18 @@ export function reportsCsv(
     return [
       report.refNo,
       t(locale, report.kind === 'hazard' ? 'report.kind.hazard' : 'report.kind.lead'),
-      inert(report.category),
+      spreadsheetSafe(report.category),
       t(locale, `report.status.${report.status}`),
-      inert(options.areaName(report.areaId)),
-      inert(reporter?.name ?? ''),
-      inert(reporter?.staffNo ?? ''),
+      spreadsheetSafe(options.areaName(report.areaId)),
+      spreadsheetSafe(reporter?.name ?? ''),
+      spreadsheetSafe(reporter?.staffNo ?? ''),
       time(report.createdAt),
       time(report.closedAt),
       hours,
       report.resolution ? t(locale, `report.resolution.${report.resolution}`) : '',
       report.resolutionValue === null ? '' : String(report.resolutionValue),
-      inert(report.description.replace(/\s+/g, ' ')),
+      spreadsheetSafe(report.description.replace(/\s+/g, ' ')),
     ];
   });
-  return `\ufeff${formatCsv([header, ...rows])}`;
+  return excelCsv([header, ...rows]);
 }

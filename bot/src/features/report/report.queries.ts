@@ -1,4 +1,6 @@
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { countBy, oneDecimal, quantile } from '../../statistics';
+import { isoWeek } from '../../zoned-time';
 import { ReportEvent } from './report-event.entity';
 import { Report, type ReportKind, type ReportStatus } from './report.entity';
 
@@ -103,31 +105,6 @@ export interface ReportStats {
   readonly byWeek: ReadonlyArray<readonly [string, number]>;
 }
 
-/** ISO week label (2026-W47) of the local day of `at` in `timeZone`. */
-export function isoWeek(at: Date, timeZone: string): string {
-  const [year = 0, month = 1, day = 1] = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .format(at)
-    .split('-')
-    .map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  const weekday = date.getUTCDay() || 7;
-  date.setUTCDate(date.getUTCDate() + 4 - weekday);
-  const yearStart = new Date(Date.UTC(date.getUTCFullYear(), 0, 1));
-  const week = Math.ceil(((date.getTime() - yearStart.getTime()) / 86_400_000 + 1) / 7);
-  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
-
-function countBy<K>(items: readonly Report[], key: (report: Report) => K): Array<[K, number]> {
-  const counts = new Map<K, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return [...counts];
-}
-
 /** Figures for the managers' view, over the reports created in [from, to). */
 export async function reportStats(
   manager: EntityManager,
@@ -152,22 +129,15 @@ export async function reportStats(
     .filter((report) => report.closedAt !== null)
     .map((report) => ((report.closedAt?.getTime() ?? 0) - report.createdAt.getTime()) / 3_600_000)
     .sort((a, b) => a - b);
-  const middle = Math.floor(hours.length / 2);
-  const median =
-    hours.length === 0
-      ? null
-      : hours.length % 2 === 1
-        ? (hours[middle] ?? 0)
-        : ((hours[middle - 1] ?? 0) + (hours[middle] ?? 0)) / 2;
   return {
     reports,
     stats: {
       total: reports.length,
       open: open.length,
       overdue: open.filter((report) => report.touchedAt.getTime() < overdueBefore).length,
-      medianHoursToClose: median === null ? null : Math.round(median * 10) / 10,
-      byCategory: countBy(reports, (report) => report.category).sort((a, b) => b[1] - a[1]),
-      byArea: countBy(reports, (report) => report.areaId).sort((a, b) => b[1] - a[1]),
+      medianHoursToClose: oneDecimal(quantile(hours, 0.5)),
+      byCategory: countBy(reports, (report) => report.category),
+      byArea: countBy(reports, (report) => report.areaId),
       byWeek: countBy(reports, (report) => isoWeek(report.createdAt, options.timeZone)).sort((a, b) =>
         a[0].localeCompare(b[0]),
       ),

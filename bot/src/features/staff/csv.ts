@@ -69,3 +69,29 @@ function quote(value: string): string {
 export function formatCsv(rows: ReadonlyArray<readonly string[]>): string {
   return rows.map((row) => row.map(quote).join(',')).join('\r\n') + '\r\n';
 }
+
+/**
+ * A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets an apostrophe in front: exports
+ * carry text typed by engineers and are opened in Excel by managers.
+ */
+export function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** `YYYY-MM-DD HH:MM` in `timeZone` for CSV cells ('' for none): sortable and read by Excel as a date. */
+export function csvDateTime(at: Date | null, timeZone: string): string {
+  if (!at) return '';
+  return new Intl.DateTimeFormat('sv-SE', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}
+
+/** A CSV document for Excel: UTF-8 with a BOM so Chinese text opens correctly. */
+export function excelCsv(rows: ReadonlyArray<readonly string[]>): string {
+  return `\ufeff${formatCsv(rows)}`;
+}

@@ -9,6 +9,7 @@ export {
   findStaffByWecomUser,
   onDutyStaffIds,
   staffByIds,
+  departmentHandlersToAlert,
   listHandlers,
   resolveGroupRecipients,
   type GroupRecipients,
@@ -25,7 +26,7 @@ export {
 export { bindingFlow } from './binding.flow';
 export { requestBindingCode, verifyBindingCode, unbindStaff } from './binding.commands';
 export { toE164, maskPhone } from './phone';
-export { formatCsv } from './csv';
+export { csvDateTime, excelCsv, formatCsv, parseCsv, spreadsheetSafe, type CsvRecord } from './csv';
 export {
   parseRoster,
   importRoster,

@@ -82,3 +82,23 @@ export function listHandlers(manager: EntityManager): Promise<Staff[]> {
     .limit(500)
     .getMany();
 }
+
+/**
+ * Who to alert in a department that work was handed to: its active tier-2/tier-3 handlers who are on
+ * duty in some duty group, or all of them when nobody is on duty (work must never go unannounced).
+ * Empty when the department has no handlers at all.
+ */
+export async function departmentHandlersToAlert(
+  manager: EntityManager,
+  departmentId: number,
+): Promise<Staff[]> {
+  const members = (await manager.findBy(Staff, { departmentId, isActive: true })).filter(
+    (member) => member.role === 'tier3' || member.role === 'tier2',
+  );
+  const onDuty = await onDutyStaffIds(
+    manager,
+    members.map((member) => member.id),
+  );
+  const chosen = members.filter((member) => onDuty.has(member.id));
+  return chosen.length > 0 ? chosen : members;
+}

@@ -8,6 +8,8 @@ export interface RenderedNotification {
   readonly text: string;
   /** Richer WeCom messages (markdown, cards, several parts); defaults to one text message of `text`. */
   readonly wecom?: readonly OutboundMessage[];
+  /** For system channels (the order system): the JSON document to send. */
+  readonly json?: unknown;
 }
 
 /**

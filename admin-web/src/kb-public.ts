@@ -1,0 +1,175 @@
+/**
+ * Public, read-only handbook pages for engineers' phones (WeCom's in-app browser), outside /admin and
+ * without signing in: `GET /kb/:id?e=<expiry>&s=<signature>` and its photos at
+ * `/kb/:id/photos/:index?e=…&s=…`, opened only through links the bot or the back office signed
+ * (features/knowledge, kbEntryLink). A forged, truncated, other entry's or expired link gets a 403 page
+ * saying what to do; a link to an entry since withdrawn gets 404. Same CSP and headers as the admin
+ * pages; nothing is cached and nothing is indexed.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Router, { type RouterContext } from '@koa/router';
+import type { DataSource } from 'typeorm';
+import { checkKbLink, findKbEntry, type KbEntry } from '../../bot/src/features/knowledge';
+import type { RequestState } from '../../bot/src/http/context';
+import {
+  localeFromAcceptLanguage,
+  t,
+  type Locale,
+  type MessageKey,
+  type MessageParams,
+} from '../../bot/src/i18n';
+import type { MediaStorage } from '../../bot/src/storage/media-storage';
+import { html, type SafeHtml } from './html';
+import { trustedKbMarkdown } from './kb-markdown';
+import { setPageSecurityHeaders } from './security';
+
+const STYLESHEET = path.join(__dirname, 'static', 'app.css');
+const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
+
+export interface KbPublicDeps {
+  readonly dataSource: () => DataSource;
+  readonly storage: MediaStorage;
+  readonly timeZone: string;
+  /** SESSION_SECRET: the key links were signed with when set (else the database's). */
+  readonly sessionSecret: string | undefined;
+}
+
+interface PublicState extends RequestState {
+  locale: Locale;
+  say: (key: MessageKey, params?: MessageParams) => string;
+}
+
+type PublicContext = RouterContext<PublicState>;
+
+function page(ctx: PublicContext, title: string, body: SafeHtml): string {
+  const { say, locale } = ctx.state;
+  return html`<!doctype html>
+    <html lang="${locale}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="robots" content="noindex, nofollow" />
+        <title>${title} · ${say('web.nav.kb')}</title>
+        <link rel="stylesheet" href="/kb/static/app.css" />
+      </head>
+      <body class="public">
+        <header class="top"><span class="brand">${say('web.nav.kb')}</span></header>
+        <main>${body}</main>
+      </body>
+    </html>`.value;
+}
+
+function refuse(ctx: PublicContext, status: 403 | 404, key: MessageKey): void {
+  ctx.status = status;
+  ctx.type = 'html';
+  const title = status === 403 ? ctx.state.say('web.kb.linkRefused') : ctx.state.say('web.kb.gone');
+  ctx.body = page(
+    ctx,
+    title,
+    html`<h1>${title}</h1>
+      <p class="notice error" id="kb-refused">${ctx.state.say(key)}</p>`,
+  );
+}
+
+/** The entry a link opens, once its signature and expiry check out; otherwise the answer is sent. */
+async function openedEntry(ctx: PublicContext, deps: KbPublicDeps): Promise<KbEntry | undefined> {
+  const raw = ctx.params.id ?? '';
+  if (!/^\d{1,9}$/.test(raw)) {
+    refuse(ctx, 404, 'web.kb.gone');
+    return undefined;
+  }
+  const manager = deps.dataSource().manager;
+  const check = await checkKbLink({
+    manager,
+    entryId: Number(raw),
+    expiry: ctx.query.e,
+    signature: ctx.query.s,
+    now: new Date(),
+    sessionSecret: deps.sessionSecret,
+  });
+  if (check !== 'ok') {
+    ctx.state.log.info({ entryId: raw, check }, 'handbook link refused');
+    refuse(ctx, 403, check === 'expired' ? 'web.kb.linkExpired' : 'web.kb.linkInvalid');
+    return undefined;
+  }
+  const entry = await findKbEntry(manager, Number(raw));
+  if (!entry || !entry.isPublished) {
+    refuse(ctx, 404, 'web.kb.gone');
+    return undefined;
+  }
+  return entry;
+}
+
+/** The router for `/kb/…`, registered beside the admin router (services.ts). */
+export function createKbPublicRouter(deps: KbPublicDeps): Router<RequestState> {
+  const router = new Router<PublicState>();
+  router.use('/kb', async (ctx, next) => {
+    setPageSecurityHeaders(ctx);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Robots-Tag', 'noindex, nofollow');
+    ctx.state.locale = localeFromAcceptLanguage(ctx.get('Accept-Language'));
+    ctx.state.say = (key, params) => t(ctx.state.locale, key, params);
+    await next();
+  });
+
+  router.get('/kb/static/app.css', async (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = await readFile(STYLESHEET);
+  });
+
+  router.get('/kb/:id', async (ctx) => {
+    const entry = await openedEntry(ctx, deps);
+    if (!entry) return;
+    const { say, locale } = ctx.state;
+    const signed = new URLSearchParams({ e: String(ctx.query.e), s: String(ctx.query.s) }).toString();
+    const until = new Intl.DateTimeFormat(locale, {
+      timeZone: deps.timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(Number(ctx.query.e) * 1000));
+    ctx.type = 'html';
+    ctx.body = page(
+      ctx,
+      entry.title,
+      html`<article class="card kb-entry" id="kb-entry">
+        <h1>${entry.title}</h1>
+        ${entry.tags.length > 0 ? html`<p class="tags">${entry.tags.map((tag) => html`<span class="badge">${tag}</span>`)}</p>` : ''}
+        ${trustedKbMarkdown(entry.body)}
+        ${
+          entry.photos.length > 0
+            ? html`<div class="photos">
+                ${entry.photos.map(
+                  (_key, index) =>
+                    html`<a href="/kb/${entry.id}/photos/${index}?${signed}"
+                      ><img
+                        src="/kb/${entry.id}/photos/${index}?${signed}"
+                        alt="${say('web.kb.photos')} ${index + 1}"
+                        loading="lazy"
+                    /></a>`,
+                )}
+              </div>`
+            : ''
+        }
+        <p class="hint">${say('web.kb.validUntil', { time: until })}</p>
+      </article>`,
+    );
+  });
+
+  router.get('/kb/:id/photos/:index', async (ctx) => {
+    const entry = await openedEntry(ctx, deps);
+    if (!entry) return;
+    const key = /^\d{1,2}$/.test(ctx.params.index ?? '') ? entry.photos[Number(ctx.params.index)] : undefined;
+    if (!key) return refuse(ctx, 404, 'web.kb.gone');
+    ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+    ctx.set('Cache-Control', 'private, max-age=3600');
+    ctx.body = await deps.storage.read(key);
+  });
+
+  return router as unknown as Router<RequestState>;
+}

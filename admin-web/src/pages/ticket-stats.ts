@@ -1,0 +1,146 @@
+/**
+ * The managers' view of questions and support: volumes by kind, department and week; first-response and
+ * resolution times (median, p90); SLA compliance; the handbook's deflection rate; per-person workload;
+ * and the period's tickets as CSV, one row each.
+ */
+import type Router from '@koa/router';
+import { listDepartments, staffByIds } from '../../../bot/src/features/staff';
+import { ticketsCsv, ticketStats, type Distribution } from '../../../bot/src/features/ticket';
+import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
+import { html } from '../html';
+import { layout } from '../layout';
+import { dateInput } from './query';
+import { countTable, periodFromQuery } from './stats-common';
+
+const DEFAULT_DAYS = 28;
+
+async function load(ctx: AdminContext, deps: AdminDeps) {
+  const manager = deps.dataSource().manager;
+  const now = new Date();
+  const period = periodFromQuery(ctx, deps.timeZone, DEFAULT_DAYS, now);
+  const [result, departments] = await Promise.all([
+    ticketStats(manager, { from: period.from, to: period.to, now, timeZone: deps.timeZone }),
+    listDepartments(manager),
+  ]);
+  const departmentName = (id: number | null) =>
+    id === null ? '' : (departments.find((department) => department.id === id)?.name ?? String(id));
+  const people = await staffByIds(manager, [
+    ...result.tickets.map((ticket) => ticket.reporterId),
+    ...result.stats.workload.map(([id]) => id),
+  ]);
+  return { period, ...result, departmentName, people };
+}
+
+const percent = (value: number | null) => (value === null ? '—' : `${Math.round(value * 1000) / 10}%`);
+
+export function ticketStatsRoutes(
+  router: Router<AdminState>,
+  deps: AdminDeps,
+  guard: (capability: 'tickets.stats') => AdminMiddleware,
+): void {
+  router.get('/admin/ticket-stats', guard('tickets.stats'), async (ctx) => {
+    const { say } = ctx.state;
+    const { period, stats, departmentName, people } = await load(ctx, deps);
+    const query = new URLSearchParams({
+      from: dateInput(period.from, deps.timeZone),
+      to: dateInput(period.toDay, deps.timeZone),
+    });
+    const minutes = (value: number | null) =>
+      value === null ? '—' : say('web.ticket.minutes', { minutes: value });
+    const distribution = (id: string, label: string, value: Distribution) =>
+      html`<tr data-stat="${id}">
+        <td>${label}</td>
+        <td>${value.count}</td>
+        <td>${minutes(value.median)}</td>
+        <td>${minutes(value.p90)}</td>
+      </tr>`;
+    ctx.type = 'html';
+    ctx.body = layout(ctx.state, {
+      title: say('web.nav.ticketStats'),
+      active: 'ticketStats',
+      body: html`<form method="get" class="filters">
+          <label
+            >${say('web.report.from')}<input
+              type="date"
+              name="from"
+              value="${dateInput(period.from, deps.timeZone)}"
+          /></label>
+          <label
+            >${say('web.report.to')}<input
+              type="date"
+              name="to"
+              value="${dateInput(period.toDay, deps.timeZone)}"
+          /></label>
+          <button type="submit">${say('web.roster.filter')}</button>
+          <a class="button secondary" id="export" href="/admin/ticket-stats.csv?${query.toString()}"
+            >${say('web.report.export')}</a
+          >
+        </form>
+        <section class="card">
+          <dl class="facts" id="totals">
+            <dt>${say('web.report.total')}</dt>
+            <dd data-stat="total">${stats.total}</dd>
+            <dt>${say('web.ticket.deflection')}</dt>
+            <dd data-stat="deflection">${percent(stats.deflectionRate)}（${stats.deflected}）</dd>
+            <dt>${say('web.ticket.firstResponseCompliance')}</dt>
+            <dd data-stat="first-compliance">${percent(stats.firstResponseCompliance)}</dd>
+            <dt>${say('web.ticket.resolutionCompliance')}</dt>
+            <dd data-stat="resolution-compliance">${percent(stats.resolutionCompliance)}</dd>
+          </dl>
+          <table id="times">
+            <thead>
+              <tr>
+                <th></th>
+                <th>${say('web.ticket.count')}</th>
+                <th>${say('web.ticket.median')}</th>
+                <th>p90</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${distribution('first-response', say('ticket.sla.firstResponse'), stats.firstResponseMinutes)}
+              ${distribution('resolution', say('ticket.sla.resolution'), stats.resolutionMinutes)}
+            </tbody>
+          </table>
+        </section>
+        ${countTable(
+          'by-kind',
+          say('web.ticket.byKind'),
+          stats.byKind.map(([kind, count]) => [say(`ticket.kind.${kind as 'question'}`), count] as const),
+        )}
+        ${countTable(
+          'by-department',
+          say('web.ticket.byDepartment'),
+          stats.byDepartment.map(
+            ([id, count]) => [id === null ? say('web.ticket.tier2Only') : departmentName(id), count] as const,
+          ),
+        )}
+        ${countTable('by-week', say('web.report.byWeek'), stats.byWeek)}
+        ${countTable(
+          'workload',
+          say('web.ticket.workload'),
+          stats.workload.map(([id, count]) => {
+            const person = people.get(id);
+            return [person ? `${person.name}（${person.staffNo}）` : String(id), count] as const;
+          }),
+        )}`,
+    });
+  });
+
+  router.get('/admin/ticket-stats.csv', guard('tickets.stats'), async (ctx) => {
+    const { period, tickets, answeredBy, departmentName, people } = await load(ctx, deps);
+    const everyone = await staffByIds(deps.dataSource().manager, [...answeredBy.values()].flat());
+    for (const [id, person] of people) everyone.set(id, person);
+    ctx.type = 'text/csv; charset=utf-8';
+    ctx.set(
+      'Content-Disposition',
+      `attachment; filename="tickets-${dateInput(period.from, deps.timeZone)}-${dateInput(period.toDay, deps.timeZone)}.csv"`,
+    );
+    ctx.body = ticketsCsv(tickets, {
+      locale: ctx.state.locale,
+      timeZone: deps.timeZone,
+      people: everyone,
+      departmentName,
+      answeredBy,
+    });
+  });
+}

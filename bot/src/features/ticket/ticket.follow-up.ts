@@ -1,0 +1,81 @@
+/**
+ * What an engineer sends outside any flow while a ticket of theirs is in play: 已解决 confirms the answer
+ * (archived at once), 未解决 reopens a resolved ticket, and anything else — text, photos, a location —
+ * goes into the thread of their latest open ticket (answering the desk's question restarts its clock).
+ */
+import type { FlowInput } from '../../conversation/flow';
+import type { InputHandler, OpenItemsProvider } from '../../conversation/open-items';
+import { textReply } from '../../conversation/reply';
+import { t } from '../../i18n';
+import { addEngineerMessage, confirmResolved, latestTicketOf, reopenByEngineer } from './ticket.commands';
+import { openTicketsOf } from './ticket.queries';
+
+const CONFIRM = new Set(['已解决', '解决了', 'solved']);
+const REOPEN = new Set(['未解决', '没解决', '没有解决', 'not solved', 'unsolved']);
+/** Free input joins a ticket only while the conversation about it is recent. */
+const FOLLOW_UP_WINDOW_MS = 24 * 3_600_000;
+
+function asThreadInput(input: FlowInput): { text: string | null; photos: string[] } | undefined {
+  switch (input.kind) {
+    case 'text':
+      return { text: input.text, photos: [] };
+    case 'photo':
+      return 'stored' in input.media ? { text: null, photos: [input.media.stored.key] } : undefined;
+    case 'location':
+      return { text: `📍 ${input.label || `${input.latitude}, ${input.longitude}`}`, photos: [] };
+    default:
+      return undefined;
+  }
+}
+
+export function createTicketInputHandler(options: { readonly timeZone: string }): InputHandler {
+  return async (context, input) => {
+    const engineer = context.staff;
+    if (!engineer) return undefined;
+    const { manager, now } = context;
+    const word = input.kind === 'text' ? input.text.trim().toLowerCase() : '';
+
+    if (CONFIRM.has(word)) {
+      const ticket = await latestTicketOf(manager, engineer.id, ['resolved', 'claimed', 'waiting']);
+      if (!ticket || (ticket.status !== 'resolved' && ticket.firstResponseAt === null)) return undefined;
+      const done = await confirmResolved({ manager, ticket, engineer, now });
+      return [textReply(context.say('ticket.followUp.confirmed', { refNo: done.refNo }))];
+    }
+    if (REOPEN.has(word)) {
+      const ticket = await latestTicketOf(manager, engineer.id, ['resolved']);
+      if (ticket) {
+        const reopened = await reopenByEngineer({
+          manager,
+          ticket,
+          engineer,
+          reason: input.kind === 'text' ? input.text : '',
+          timeZone: options.timeZone,
+          now,
+        });
+        return [textReply(context.say('ticket.followUp.reopened', { refNo: reopened.refNo }))];
+      }
+    }
+
+    const ticket = await latestTicketOf(manager, engineer.id, ['waiting', 'claimed', 'new']);
+    const thread = asThreadInput(input);
+    if (!ticket || !thread || now.getTime() - ticket.updatedAt.getTime() > FOLLOW_UP_WINDOW_MS)
+      return undefined;
+    // A photo is the desk's only when it asked for more: otherwise it may be meant for the next report.
+    if (input.kind === 'photo' && ticket.status !== 'waiting') return undefined;
+    const wasWaiting = ticket.status === 'waiting';
+    await addEngineerMessage({ manager, ticket, engineer, ...thread, timeZone: options.timeZone, now });
+    const key = wasWaiting ? 'ticket.followUp.answered' : 'ticket.followUp.added';
+    return [textReply(context.say(key, { refNo: ticket.refNo }))];
+  };
+}
+
+/** The engineer's questions and support requests in progress, as lines of `我的`. */
+export const ticketOpenItems: OpenItemsProvider = async ({ manager, staff, locale }) =>
+  (await openTicketsOf(manager, staff.id)).map((ticket) => ({
+    title: t(locale, 'ticket.my.item', {
+      kind: t(locale, `ticket.kind.${ticket.kind}`),
+      refNo: ticket.refNo,
+      question: ticket.question.length > 20 ? `${ticket.question.slice(0, 20)}…` : ticket.question,
+    }),
+    status: t(locale, `ticket.status.${ticket.status}`),
+  }));

@@ -1,0 +1,27 @@
+/** Small statistics for the managers' views, exact over the values given. */
+
+/**
+ * The q-quantile (0..1) of ascending values with linear interpolation between neighbours (the usual
+ * definition: the median of an even count is the mean of the middle two); null for no values.
+ */
+export function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const position = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+  const below = Math.floor(position);
+  const above = Math.ceil(position);
+  const low = sorted[below] ?? 0;
+  const high = sorted[above] ?? low;
+  return low + (high - low) * (position - below);
+}
+
+/** Rounded to one decimal place (null stays null). */
+export function oneDecimal(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10) / 10;
+}
+
+/** Counts of items by a key, largest first. */
+export function countBy<T, K>(items: readonly T[], key: (item: T) => K): Array<[K, number]> {
+  const counts = new Map<K, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}

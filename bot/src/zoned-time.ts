@@ -1,0 +1,79 @@
+/**
+ * Local days and clock times in the configured time zone (TZ), without a date library: SLA calendars,
+ * reference numbers and date filters all need "which local day is this instant" and "when does that local
+ * day (or a clock time on it) begin".
+ */
+
+/** Milliseconds `timeZone` is ahead of UTC at `epochMs`. */
+export function zoneOffsetMs(epochMs: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(epochMs));
+  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return asUtc - Math.floor(epochMs / 1000) * 1000;
+}
+
+/** The local day of `at` as `YYYY-MM-DD`. */
+export function localDay(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
+/** The instant a local clock time (`minutes` after midnight) happens on local day `day` (`YYYY-MM-DD`). */
+export function zonedInstant(day: string, minutes: number, timeZone: string): Date {
+  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
+  const guess = Date.UTC(year, month - 1, date) + minutes * 60_000;
+  // The offset at the guess can differ from the offset at the answer across a DST change: ask twice.
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  return new Date(guess - zoneOffsetMs(first, timeZone));
+}
+
+/** `YYYY-MM-DD` → the instant that local day begins; undefined for anything else. */
+export function parseLocalDay(value: string, timeZone: string): Date | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!match) return undefined;
+  const check = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  if (Number.isNaN(check.getTime()) || check.toISOString().slice(0, 10) !== value) return undefined;
+  return zonedInstant(value, 0, timeZone);
+}
+
+/** The local day after `day`. */
+export function nextLocalDay(day: string): string {
+  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10);
+}
+
+/** `HH:MM` → minutes after midnight. */
+export function clockMinutes(hhmm: string): number {
+  return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+}
+
+/** ISO week label (2026-W47) of the local day of `at` in `timeZone`. */
+export function isoWeek(at: Date, timeZone: string): string {
+  const [year = 0, month = 1, day = 1] = localDay(at, timeZone).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const weekday = date.getUTCDay() || 7;
+  date.setUTCDate(date.getUTCDate() + 4 - weekday); // the Thursday of this week decides its year
+  const yearStart = new Date(Date.UTC(date.getUTCFullYear(), 0, 1));
+  const week = Math.ceil(((date.getTime() - yearStart.getTime()) / 86_400_000 + 1) / 7);
+  return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
