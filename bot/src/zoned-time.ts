@@ -56,10 +56,15 @@ export function parseLocalDay(value: string, timeZone: string): Date | undefined
   return zonedInstant(value, 0, timeZone);
 }
 
+/** The local day `days` after (or before, if negative) `day`. */
+export function addLocalDays(day: string, days: number): string {
+  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, date + days)).toISOString().slice(0, 10);
+}
+
 /** The local day after `day`. */
 export function nextLocalDay(day: string): string {
-  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, date + 1)).toISOString().slice(0, 10);
+  return addLocalDays(day, 1);
 }
 
 /** `HH:MM` → minutes after midnight. */

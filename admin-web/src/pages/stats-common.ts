@@ -1,20 +1,28 @@
 /** What the managers' statistics pages share: the period from the query string and count tables. */
 import { html, type SafeHtml } from '../html';
 import type { AdminContext } from '../context';
-import { dateInput, parseDay, queryText } from './query';
+import { addLocalDays, localDay, nextLocalDay, zonedInstant } from '../../../bot/src/zoned-time';
+import { parseDay, queryText } from './query';
 
-const DAY_MS = 86_400_000;
+/** The longest period a statistics page covers (a year, with room for a leap day). */
+export const MAX_PERIOD_DAYS = 366;
 
 /**
- * `from`/`to` local days from the query (both included), the last `defaultDays` days by default.
- * Returns the half-open instant range [from, to) and the last day shown.
+ * `from`/`to` local days from the query (both included), the last `defaultDays` days by default, at most
+ * {@link MAX_PERIOD_DAYS} long (a longer request is cut to end at `to`). Returns the half-open instant
+ * range [from, to) and the last day shown. Days are stepped in local time, so a DST change cannot shift
+ * the boundaries.
  */
 export function periodFromQuery(ctx: AdminContext, timeZone: string, defaultDays = 28, now = new Date()) {
-  const today = parseDay(dateInput(now, timeZone), timeZone) ?? now;
-  const toDay = parseDay(queryText(ctx, 'to'), timeZone) ?? today;
-  const to = new Date(toDay.getTime() + DAY_MS);
-  const from = parseDay(queryText(ctx, 'from'), timeZone) ?? new Date(to.getTime() - defaultDays * DAY_MS);
-  return { from, to, toDay };
+  const lastDay = parseDay(queryText(ctx, 'to'), timeZone) ? queryText(ctx, 'to') : localDay(now, timeZone);
+  const to = zonedInstant(nextLocalDay(lastDay), 0, timeZone);
+  const earliest = zonedInstant(addLocalDays(lastDay, 1 - MAX_PERIOD_DAYS), 0, timeZone);
+  const fallback = zonedInstant(addLocalDays(lastDay, 1 - defaultDays), 0, timeZone);
+  const asked = parseDay(queryText(ctx, 'from'), timeZone) ?? fallback;
+  // A start after the end means a mistyped range: show the default period rather than nothing.
+  const start = asked.getTime() >= to.getTime() ? fallback : asked;
+  const from = start.getTime() < earliest.getTime() ? earliest : start;
+  return { from, to, toDay: zonedInstant(lastDay, 0, timeZone) };
 }
 
 /** A titled card with a label → count table. */

@@ -234,11 +234,11 @@ export const enUS: Record<MessageKey, string> = {
     'Reply 1–{count} to read an entry or 0 to send your question; after reading, "solved" ends it.',
   'ticket.flow.details':
     'You can send photos, your location or the order number (e.g. "order 1234567890"), or add text. Reply "submit" when ready.',
-  'ticket.flow.photoAdded': 'Photo received ({count} in all). Send more, or reply "submit".',
+  'ticket.flow.photoAdded': 'Photo received ({count} in all).',
   'ticket.flow.tooManyPhotos': 'At most 9 photos; the extra ones were not kept.',
-  'ticket.flow.locationAdded': 'Location noted: {location}. Reply "submit" to send.',
-  'ticket.flow.orderNoted': 'Order number {orderNo} noted. Reply "submit" to send.',
-  'ticket.flow.textAdded': 'Added to your description. Reply "submit" to send.',
+  'ticket.flow.locationAdded': 'Location noted: {location}.',
+  'ticket.flow.orderNoted': 'Order number {orderNo} noted. Reply "submit" to send, or add more.',
+  'ticket.flow.textAdded': 'Added to your description.',
   'ticket.flow.submitted.question':
     'Sent, reference {refNo}. The 1183301 desk will answer here soon; to add something, just send it. Send "my" to see progress.',
   'ticket.flow.submitted.support':
@@ -339,10 +339,13 @@ export const enUS: Record<MessageKey, string> = {
   'web.ticket.csv.reopenCount': 'Reopened',
   'web.ticket.csv.orderNo': 'Order number',
   'web.ticket.csv.question': 'Question',
-  'ticket.flow.photoBeforeQuestion': 'Photo received ({count} in all). Now describe the problem in words.',
   'web.ticket.replyPhotos': 'Photos (optional, up to 9)',
   'web.completion.event.handedOff': 'Sent to the order system',
   'web.completion.event.manual': 'Order system: close by hand',
+  'ticket.followUp.addedResolved': 'Added to {refNo}. If it is still not solved, reply "not solved".',
+  'ticket.flow.submitHint':
+    'Send more photos, your location, the order number or text; reply "submit" when ready.',
+  'completion.flow.recheck': 'The completion rules just changed; please answer this step again.',
   'report.kind.hazard': 'hazard',
   'report.kind.lead': 'lead',
   'report.resolution.fixed': 'fixed',

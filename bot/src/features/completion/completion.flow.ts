@@ -490,6 +490,16 @@ export function createCompletionFlow(options: {
               const refused = await refuseDuplicate(context, draft.orderNo);
               if (refused) return refused;
             }
+            if (error instanceof AppError && error.code === 'VALIDATION_FAILED') {
+              // The rules changed under the draft (an order-number pattern or business types edited
+              // meanwhile): ask again for what no longer passes instead of failing silently.
+              const field = String(error.params.detail ?? '');
+              const { orderNo: _orderNo, ...withoutOrder } = draft;
+              const { businessType: _type, ...withoutType } = draft;
+              const retry =
+                field === 'orderNo' ? withoutOrder : field === 'businessType' ? withoutType : draft;
+              return advance(context, retry, [context.say('completion.flow.recheck')]);
+            }
             throw error;
           }
         }

@@ -6,6 +6,9 @@
 import type http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inTransaction } from '../../db/transaction';
+import { t } from '../../i18n';
+import { putSetting, resetSetting } from '../settings';
+import { orderNoPatternSetting } from './completion.settings';
 import { orderSystemSignature } from '../../notifications/channels/order-system';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { FakeTwilio } from '../../../test/fakes/twilio';
@@ -23,6 +26,7 @@ import { submitCompletion } from './completion.commands';
 import { CompletionRequest } from './completion.entity';
 
 const SECRET = 'order-system-secret-0123456789abcdef';
+const JPEG = (label: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(label)]);
 
 interface Received {
   readonly body: Record<string, unknown>;
@@ -209,5 +213,26 @@ describe('completion hand-off to the order system', () => {
     expect(await manager().findOneByOrFail(CompletionRequest, { id: request.id })).toMatchObject({
       status: 'pending',
     });
+  });
+
+  it('asks again for what no longer passes when the rules change during the conversation', async () => {
+    const client = bot.client('zhenggong');
+    const say = async (text: string) => (await client.deliver(client.textXml(text))).reply?.content ?? '';
+    const replies = [await say('报竣 2026113000099'), await say('4')];
+    const mediaId = wecom.state.addMedia(JPEG('removed-ont'), 'image/jpeg');
+    replies.push((await client.deliver(client.imageXml(mediaId))).reply?.content ?? '');
+    replies.push(await say('ZTEG12345678'), await say('好了'), await say('跳过'));
+    // The operator tightens the order-number pattern before the engineer submits.
+    await inTransaction(bot.running.database.dataSource, (tx) =>
+      putSetting({ manager: tx, definition: orderNoPatternSetting, value: '^9[0-9]{12}$', actor: 'test' }),
+    );
+    const answer = await say('提交');
+    expect(answer).toContain(t('zh-CN', 'completion.flow.recheck'));
+    expect(answer).toContain(t('zh-CN', 'completion.flow.askOrder'));
+    expect(replies.join('\n')).not.toContain('没有识别');
+    expect(await manager().countBy(CompletionRequest, { orderNo: '2026113000099' })).toBe(0);
+    await inTransaction(bot.running.database.dataSource, (tx) =>
+      resetSetting({ manager: tx, definition: orderNoPatternSetting }),
+    );
   });
 });

@@ -138,11 +138,15 @@ export function createReportFlow(
           };
         if (step === 'confirm') return goTo(context, 'confirm', next);
         const count = next.photos.length;
-        const reply =
-          step === 'photos'
-            ? context.say('report.flow.photoCount', { count })
-            : context.say('report.flow.photoAttached', { count });
-        return { kind: 'continue', step, draft: next, replies: [textReply(reply)] };
+        if (step === 'photos')
+          return {
+            kind: 'continue',
+            step,
+            draft: next,
+            replies: [textReply(context.say('report.flow.photoCount', { count }))],
+          };
+        // Elsewhere: acknowledge, and say again what this step waits for.
+        return goTo(context, step, next, [context.say('report.flow.photoAttached', { count })]);
       }
       if (input.kind === 'location') {
         const next: ReportDraft = {
@@ -153,8 +157,9 @@ export function createReportFlow(
         };
         if (step === 'location' || step === 'confirm')
           return goTo(context, step === 'confirm' ? 'confirm' : after('location', draft), next);
-        const noted = context.say('report.flow.locationNoted', { location: next.locationText ?? '' });
-        return { kind: 'continue', step, draft: next, replies: [textReply(noted)] };
+        return goTo(context, step, next, [
+          context.say('report.flow.locationNoted', { location: next.locationText ?? '' }),
+        ]);
       }
       const text = input.kind === 'text' ? input.text.trim() : '';
       const word = text.toLowerCase();
@@ -193,6 +198,9 @@ export function createReportFlow(
             };
           return goTo(context, after('photos', draft), draft);
         case 'location':
+          // 好了 keeps a location already sent; only 跳过 drops it.
+          if (DONE.has(word) && draft.locationText !== undefined)
+            return goTo(context, after('location', draft), draft);
           if (SKIP.has(word) || DONE.has(word)) {
             const { latitude: _lat, longitude: _lng, locationText: _text, ...withoutLocation } = draft;
             return goTo(context, after('location', draft), withoutLocation);

@@ -133,7 +133,9 @@ describe('hazard and lead reports, closed loop', () => {
     expect(await photo(engineer, 'before-1')).toBe(say('bot.photoKept'));
     expect(await send(engineer, '隐患 光交箱门损坏无法关闭')).toContain('请选择类别');
     expect(await send(engineer, '9')).toContain('没有这个类别，请回复序号：\n1 线路');
-    expect(await photo(engineer, 'during-category')).toBe(say('report.flow.photoAttached', { count: 2 }));
+    expect(await photo(engineer, 'during-category')).toMatch(
+      new RegExp(`^${say('report.flow.photoAttached', { count: 2 })}\n请选择类别`),
+    );
     expect(await send(engineer, '3')).toBe(say('report.flow.askPhotosRequired'));
     expect(await photo(engineer, 'after-1')).toBe(say('report.flow.photoCount', { count: 3 }));
     expect(await photo(engineer, 'after-2')).toBe(say('report.flow.photoCount', { count: 4 }));
@@ -142,6 +144,11 @@ describe('hazard and lead reports, closed loop', () => {
     expect(summary.reply?.content).toContain('类别：箱体/光交');
     expect(summary.reply?.content).toContain('照片：4 张');
     expect(summary.reply?.content).toContain('位置：人民路 88 号光交箱');
+    // A location sent again at the summary replaces the first and shows the summary again.
+    const moved = await engineer.deliver(engineer.locationXml(31.2305, 121.4738, '人民路 90 号光交箱'));
+    expect(moved.reply?.content).toContain('位置：人民路 90 号光交箱');
+    const back = await engineer.deliver(engineer.locationXml(31.2304, 121.4737, '人民路 88 号光交箱'));
+    expect(back.reply?.content).toContain('位置：人民路 88 号光交箱');
 
     // WeCom delivers the 提交 twice (a retry) while the first is still in flight: one report.
     const submit = engineer.sign(engineer.textXml('提交'));
@@ -194,10 +201,15 @@ describe('hazard and lead reports, closed loop', () => {
     const engineer = bot.client('liuyang');
     expect(await send(engineer, '隐患')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
     await send(engineer, '电杆倾斜');
+    // A location sent early is kept (and the step's question asked again), and 好了 later keeps it.
+    const early = await engineer.deliver(engineer.locationXml(33.5, 119.1, '建设路口'));
+    expect(early.reply?.content).toContain('已记录位置：建设路口\n请选择类别');
     await send(engineer, '2');
     expect(await send(engineer, '好了')).toBe(say('report.flow.needPhoto'));
     await photo(engineer, 'pole');
     await send(engineer, '好了');
+    expect(await send(engineer, '好了')).toContain('位置：建设路口');
+    expect(await send(engineer, '改位置')).toBe(say('report.flow.askLocation'));
     expect(await send(engineer, '跳过')).toContain('位置：未填写');
     expect(await send(engineer, '改描述')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
     expect(await send(engineer, '电杆严重倾斜，有倒伏风险')).toContain('描述：电杆严重倾斜，有倒伏风险');

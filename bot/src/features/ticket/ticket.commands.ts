@@ -14,7 +14,7 @@ import { readSetting } from '../settings';
 import { Department, departmentHandlersToAlert, Staff } from '../staff';
 import { TicketMessage, type TicketMessageType } from './ticket-message.entity';
 import { TicketSequence } from './ticket-sequence.entity';
-import { Ticket, type TicketKind, type TicketPriority, type TicketStatus } from './ticket.entity';
+import { SLA_ALERT, Ticket, type TicketKind, type TicketPriority, type TicketStatus } from './ticket.entity';
 import { ticketSlaSetting, workingHoursSetting } from './ticket.settings';
 import './ticket.templates';
 import { addWorkingMinutes, workingMinutesBetween, type WorkingCalendar } from './working-calendar';
@@ -125,6 +125,23 @@ async function handOver(
       now,
     });
   }
+}
+
+/**
+ * Who should hear about the ticket now: its assignee if still active, else the department's handlers at
+ * tier 3, else the control desk — never nobody.
+ */
+async function currentHandlers(manager: EntityManager, ticket: Ticket): Promise<Staff[] | { group: string }> {
+  const assignee =
+    ticket.assigneeStaffId === null
+      ? null
+      : await manager.findOneBy(Staff, { id: ticket.assigneeStaffId, isActive: true });
+  if (assignee) return [assignee];
+  if (ticket.tier === 3 && ticket.departmentId !== null) {
+    const handlers = await departmentHandlersToAlert(manager, ticket.departmentId);
+    if (handlers.length > 0) return handlers;
+  }
+  return { group: DESK_GROUP };
 }
 
 export interface SubmitTicketProps {
@@ -305,7 +322,15 @@ export async function claimTicket(props: Omit<ActionProps, 'version'>): Promise<
     .createQueryBuilder()
     .update(Ticket)
     .set({ status: 'claimed', assigneeStaffId: actor.id, version: () => 'version + 1', updatedAt: now })
-    .where('id = :id AND status = :status AND assignee_staff_id IS NULL', { id: ticket.id, status: 'new' })
+    // Tier and department too: the ticket may have moved between tiers since it was read.
+    .where('id = :id AND status = :status AND assignee_staff_id IS NULL AND tier = :tier', {
+      id: ticket.id,
+      status: 'new',
+      tier: ticket.tier,
+    })
+    .andWhere(ticket.departmentId === null ? 'department_id IS NULL' : 'department_id = :department', {
+      department: ticket.departmentId,
+    })
     .execute();
   if (result.affected !== 1) throw new AppError('CONFLICT', `ticket ${ticket.refNo} was claimed meanwhile`);
   const claimed = await manager.findOneByOrFail(Ticket, { id: ticket.id });
@@ -384,6 +409,8 @@ export async function escalateTicket(
       status: 'new',
       assigneeStaffId: null,
       escalatedByStaffId: actor.id,
+      // The department gets its own reminders; breaches already reported are not repeated.
+      slaAlerts: ticket.slaAlerts & ~(SLA_ALERT.firstResponseReminder | SLA_ALERT.resolutionReminder),
     },
     now,
   );
@@ -479,13 +506,9 @@ export async function addEngineerMessage(props: {
   );
   const text = props.text?.trim().slice(0, 2000) || null;
   await addMessage(manager, updated, 'engineer', engineer, now, { body: text, photos: props.photos });
-  const handler =
-    updated.assigneeStaffId === null
-      ? null
-      : await manager.findOneBy(Staff, { id: updated.assigneeStaffId, isActive: true });
-  if (ticket.status === 'waiting' && handler) {
-    await handOver(manager, updated, [handler], 'engineer', engineer.name, text ?? '[photo]', now);
-  }
+  // Whoever handles it hears of it (one SMS per message: the version is in the dedupe key).
+  const to = await currentHandlers(manager, updated);
+  await handOver(manager, updated, to, 'engineer', engineer.name, text ?? '[photo]', now);
   return updated;
 }
 
@@ -542,13 +565,15 @@ export async function reopenByEngineer(props: {
   );
   const reason = props.reason.trim().slice(0, 2000);
   await addMessage(manager, updated, 'reopened', engineer, now, { body: reason || null });
-  const to =
-    handler !== null
-      ? [handler]
-      : updated.tier === 3 && updated.departmentId !== null
-        ? await departmentHandlersToAlert(manager, updated.departmentId)
-        : { group: DESK_GROUP };
-  await handOver(manager, updated, to, 'reopened', engineer.name, reason, now);
+  await handOver(
+    manager,
+    updated,
+    await currentHandlers(manager, updated),
+    'reopened',
+    engineer.name,
+    reason,
+    now,
+  );
   return updated;
 }
 

@@ -37,7 +37,8 @@ type Step = 'question' | 'handbook' | 'details';
 const SUBMIT = new Set(['提交', '确认', 'submit']);
 const SOLVED = new Set(['解决了', '已解决', '好了', 'solved']);
 const ORDER_WORD = /^(?:工单号?|单号|order)\s*[:：]?\s*([A-Za-z0-9-]{4,32})$/i;
-const BARE_ORDER_NO = /^[A-Za-z0-9-]{8,32}$/;
+/** A bare order number: digits only (a LOID, an ONU serial or a word must not be taken for one). */
+const BARE_ORDER_NO = /^\d{10,20}$/;
 export const HANDBOOK_OFFERS = 3;
 
 export function createTicketFlow(
@@ -117,18 +118,32 @@ export function createTicketFlow(
   const askQuestion = (context: FlowContext) => context.say(`ticket.flow.ask.${kind}`);
 
   /** Photos and locations are welcome at every step; they wait in the draft until 提交. */
+  /** What to send next at `step` (appended to acknowledgements, so no reply leaves the user guessing). */
+  function nextHint(context: FlowContext, step: Step, draft: TicketDraft): string {
+    if (step === 'question') return askQuestion(context);
+    if (step === 'handbook')
+      return context.say('ticket.flow.handbookHint', { count: draft.offered?.length ?? 1 });
+    return context.say('ticket.flow.submitHint');
+  }
+
   function attach(context: FlowContext, step: Step, draft: TicketDraft, input: FlowInput) {
     if (input.kind === 'photo' && 'stored' in input.media) {
       if (draft.photos.length >= MAX_TICKET_PHOTOS)
-        return continueWith(step, draft, context.say('ticket.flow.tooManyPhotos'));
+        return continueWith(
+          step,
+          draft,
+          context.say('ticket.flow.tooManyPhotos'),
+          nextHint(context, step, draft),
+        );
       const next = { ...draft, photos: [...draft.photos, input.media.stored.key] };
-      const key = step === 'question' ? 'ticket.flow.photoBeforeQuestion' : 'ticket.flow.photoAdded';
-      return continueWith(step, next, context.say(key, { count: next.photos.length }));
+      const ack = context.say('ticket.flow.photoAdded', { count: next.photos.length });
+      return continueWith(step, next, ack, nextHint(context, step, next));
     }
     if (input.kind === 'location') {
       const locationText = input.label || `${input.latitude}, ${input.longitude}`;
       const next = { ...draft, latitude: input.latitude, longitude: input.longitude, locationText };
-      return continueWith(step, next, context.say('ticket.flow.locationAdded', { location: locationText }));
+      const ack = context.say('ticket.flow.locationAdded', { location: locationText });
+      return continueWith(step, next, ack, nextHint(context, step, next));
     }
     return undefined;
   }
@@ -166,10 +181,16 @@ export function createTicketFlow(
           }
           if (SOLVED.has(text.toLowerCase()) && draft.viewed !== undefined)
             return submit(context, draft, draft.viewed);
+          if (SUBMIT.has(text.toLowerCase())) return submit(context, draft);
+          if (text === '' || /^\d+$/.test(text) || SOLVED.has(text.toLowerCase()))
+            return continueWith('handbook', draft, nextHint(context, 'handbook', draft));
+          // More words about the problem: the handbook did not have it; keep them and go on.
+          const question = `${draft.question ?? ''}\n${text}`.trim().slice(0, 2000);
           return continueWith(
-            'handbook',
-            draft,
-            context.say('ticket.flow.handbookHint', { count: draft.offered?.length ?? 1 }),
+            'details',
+            { ...draft, question },
+            context.say('ticket.flow.textAdded'),
+            detailsPrompt(context),
           );
         }
 

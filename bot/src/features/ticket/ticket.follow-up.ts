@@ -11,8 +11,9 @@ import { addEngineerMessage, confirmResolved, latestTicketOf, reopenByEngineer }
 import { openTicketsOf } from './ticket.queries';
 
 const CONFIRM = new Set(['已解决', '解决了', 'solved']);
-const REOPEN = new Set(['未解决', '没解决', '没有解决', 'not solved', 'unsolved']);
-/** Free input joins a ticket only while the conversation about it is recent. */
+/** 未解决 / 没解决 …, optionally followed by why: `未解决，还是红灯`. */
+const REOPEN = /^(?:未解决|没解决|没有解决|not solved|unsolved)[，,。.！!\s:：]*([\s\S]*)$/i;
+/** Free input joins an open ticket only while the conversation about it is recent … */
 const FOLLOW_UP_WINDOW_MS = 24 * 3_600_000;
 
 function asThreadInput(input: FlowInput): { text: string | null; photos: string[] } | undefined {
@@ -33,22 +34,27 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
     const engineer = context.staff;
     if (!engineer) return undefined;
     const { manager, now } = context;
-    const word = input.kind === 'text' ? input.text.trim().toLowerCase() : '';
+    const text = input.kind === 'text' ? input.text.trim() : '';
+    const isRecent = (at: Date) => now.getTime() - at.getTime() <= FOLLOW_UP_WINDOW_MS;
 
-    if (CONFIRM.has(word)) {
-      const ticket = await latestTicketOf(manager, engineer.id, ['resolved', 'claimed', 'waiting']);
+    if (CONFIRM.has(text.toLowerCase())) {
+      // A resolved ticket first: that is what the engineer is asked to confirm.
+      const ticket =
+        (await latestTicketOf(manager, engineer.id, ['resolved'])) ??
+        (await latestTicketOf(manager, engineer.id, ['claimed', 'waiting']));
       if (!ticket || (ticket.status !== 'resolved' && ticket.firstResponseAt === null)) return undefined;
       const done = await confirmResolved({ manager, ticket, engineer, now });
       return [textReply(context.say('ticket.followUp.confirmed', { refNo: done.refNo }))];
     }
-    if (REOPEN.has(word)) {
-      const ticket = await latestTicketOf(manager, engineer.id, ['resolved']);
-      if (ticket) {
+    const reopen = REOPEN.exec(text);
+    if (reopen) {
+      const resolved = await latestTicketOf(manager, engineer.id, ['resolved']);
+      if (resolved) {
         const reopened = await reopenByEngineer({
           manager,
-          ticket,
+          ticket: resolved,
           engineer,
-          reason: input.kind === 'text' ? input.text : '',
+          reason: reopen[1] || text,
           timeZone: options.timeZone,
           now,
         });
@@ -56,16 +62,22 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
       }
     }
 
-    const ticket = await latestTicketOf(manager, engineer.id, ['waiting', 'claimed', 'new']);
     const thread = asThreadInput(input);
-    if (!ticket || !thread || now.getTime() - ticket.updatedAt.getTime() > FOLLOW_UP_WINDOW_MS)
-      return undefined;
+    if (!thread) return undefined;
+    // … except a ticket the desk asked about: the answer is awaited however long it takes.
+    const waiting = await latestTicketOf(manager, engineer.id, ['waiting']);
+    const open = waiting ?? (await latestTicketOf(manager, engineer.id, ['claimed', 'new', 'resolved']));
+    if (!open || (open.status !== 'waiting' && !isRecent(open.updatedAt))) return undefined;
     // A photo is the desk's only when it asked for more: otherwise it may be meant for the next report.
-    if (input.kind === 'photo' && ticket.status !== 'waiting') return undefined;
-    const wasWaiting = ticket.status === 'waiting';
-    await addEngineerMessage({ manager, ticket, engineer, ...thread, timeZone: options.timeZone, now });
-    const key = wasWaiting ? 'ticket.followUp.answered' : 'ticket.followUp.added';
-    return [textReply(context.say(key, { refNo: ticket.refNo }))];
+    if (input.kind === 'photo' && open.status !== 'waiting') return undefined;
+    await addEngineerMessage({ manager, ticket: open, engineer, ...thread, timeZone: options.timeZone, now });
+    const key =
+      open.status === 'waiting'
+        ? 'ticket.followUp.answered'
+        : open.status === 'resolved'
+          ? 'ticket.followUp.addedResolved'
+          : 'ticket.followUp.added';
+    return [textReply(context.say(key, { refNo: open.refNo }))];
   };
 }
 

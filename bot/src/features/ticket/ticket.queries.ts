@@ -1,6 +1,6 @@
 import type { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { TicketMessage } from './ticket-message.entity';
-import { OPEN_STATUSES, Ticket, type TicketKind } from './ticket.entity';
+import { OPEN_STATUSES, SLA_ALERT, Ticket, type TicketKind } from './ticket.entity';
 
 /**
  * The queues of the back office. Tier 2: new, mine, waiting for the engineer, escalated (to follow what
@@ -98,17 +98,21 @@ export function openTicketsOf(manager: EntityManager, reporterId: number): Promi
     .getMany();
 }
 
-/** Tickets whose SLA needs a look at `horizon`: not paused, not done, some due time at or before it. */
+/**
+ * Tickets still owed an SLA alert at `horizon`: not paused, not done, and a due time at or before it
+ * whose breach has not been reported yet — so tickets already fully alerted never crowd out new ones.
+ */
 export function ticketsNearingDue(manager: EntityManager, horizon: Date): Promise<Ticket[]> {
   return manager
     .createQueryBuilder(Ticket, 't')
     .where("t.status IN ('new', 'claimed')")
     .andWhere(
-      '((t.first_response_at IS NULL AND t.first_response_due_at <= :horizon) OR t.resolution_due_at <= :horizon)',
-      { horizon },
+      '((t.first_response_at IS NULL AND t.first_response_due_at <= :horizon AND (t.sla_alerts & :frBreach) = 0)' +
+        ' OR (t.resolution_due_at <= :horizon AND (t.sla_alerts & :resBreach) = 0))',
+      { horizon, frBreach: SLA_ALERT.firstResponseBreach, resBreach: SLA_ALERT.resolutionBreach },
     )
-    .andWhere('t.sla_alerts < 15')
-    .orderBy('t.id')
+    .orderBy('t.resolution_due_at', 'ASC')
+    .addOrderBy('t.id', 'ASC')
     .limit(500)
     .getMany();
 }
@@ -140,13 +144,20 @@ export async function responders(
 ): Promise<Map<number, number[]>> {
   const map = new Map<number, number[]>();
   if (ticketIds.length === 0) return map;
-  const rows = await manager
-    .createQueryBuilder(TicketMessage, 'm')
-    .select(['m.ticketId', 'm.authorStaffId'])
-    .where('m.ticket_id IN (:...ids)', { ids: [...ticketIds] })
-    .andWhere("m.type IN ('reply', 'resolved', 'request')")
-    .andWhere('m.author_staff_id IS NOT NULL')
-    .getMany();
+  const rows: TicketMessage[] = [];
+  // In slices: SQLite allows 32,766 bound parameters per statement.
+  for (let start = 0; start < ticketIds.length; start += 1000) {
+    const ids = ticketIds.slice(start, start + 1000);
+    rows.push(
+      ...(await manager
+        .createQueryBuilder(TicketMessage, 'm')
+        .select(['m.ticketId', 'm.authorStaffId'])
+        .where('m.ticket_id IN (:...ids)', { ids })
+        .andWhere("m.type IN ('reply', 'resolved', 'request')")
+        .andWhere('m.author_staff_id IS NOT NULL')
+        .getMany()),
+    );
+  }
   for (const row of rows) {
     const list = map.get(row.ticketId) ?? [];
     if (row.authorStaffId !== null && !list.includes(row.authorStaffId)) list.push(row.authorStaffId);

@@ -188,8 +188,10 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     }
     const mediaId = wecom.state.addMedia(JPEG('los-light'), 'image/jpeg');
     expect((await engineer.deliver(engineer.imageXml(mediaId))).reply?.content).toBe(
-      say('ticket.flow.photoAdded', { count: 1 }),
+      `${say('ticket.flow.photoAdded', { count: 1 })}\n${say('ticket.flow.submitHint')}`,
     );
+    // An LOID-like token is not an order number: it is part of the description.
+    expect(await send(engineer, 'LOID0012345678')).toBe(say('ticket.flow.textAdded'));
     expect(await send(engineer, '工单 2026113000123')).toBe(
       say('ticket.flow.orderNoted', { orderNo: '2026113000123' }),
     );
@@ -237,6 +239,8 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     );
     expect(request).toContain(ticket.refNo);
 
+    // The answer is awaited however long it takes (here: three days later).
+    await manager().update(Ticket, { id: ticket.id }, { updatedAt: new Date(Date.now() - 3 * 86_400_000) });
     // A photo answers the question (only a ticket waiting for the engineer takes photos outside a flow)…
     const engineer = bot.client('wangqiang');
     const photo = wecom.state.addMedia(JPEG('power-meter'), 'image/jpeg');
@@ -317,12 +321,19 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     expect((await (await signedIn(winner)).get(`/admin/tickets/${ticket.id}`)).body).toContain(
       '已远程复位分光器端口',
     );
+    // "Still not working" after an answer reaches whoever handles it.
+    expect(await send(bot.client('wangqiang'), '还是红灯')).toBe(
+      say('ticket.followUp.added', { refNo: ticket.refNo }),
+    );
+    await eventually(() => twilio.to('+8613700004002').find((m) => m.body.includes('还是红灯')));
     ticket = await reload(ticket);
     expect((await act(network, ticket, 'resolve', { body: '端口已更换' })).status).toBe(302);
     await eventually(() => pushesTo('wangqiang').find((text) => text.includes('已处理完毕')));
 
     const engineer = bot.client('wangqiang');
-    expect(await send(engineer, '未解决')).toBe(say('ticket.followUp.reopened', { refNo: ticket.refNo }));
+    expect(await send(engineer, '未解决，光猫还是 LOS 红灯')).toBe(
+      say('ticket.followUp.reopened', { refNo: ticket.refNo }),
+    );
     ticket = await reload(ticket);
     expect(ticket).toMatchObject({ status: 'claimed', tier: 3, reopenCount: 1, resolvedAt: null });
     await eventually(() => twilio.to('+8613700004002').find((m) => m.body.includes('重新打开')));
@@ -353,6 +364,7 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
       'escalated',
       'claimed',
       'reply',
+      'engineer',
       'resolved',
       'reopened',
       'returned',
