@@ -14,7 +14,13 @@ import { CompletionRequest, submitCompletion } from '../../bot/src/features/comp
 import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../../bot/src/features/staff';
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
 import { OutboxMessage } from '../../bot/src/notifications';
-import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
+import {
+  createTestDatabase,
+  eventually,
+  freePort,
+  testConfig,
+  type TestDatabase,
+} from '../../bot/test/support';
 import { databaseEnv } from '../../bot/test/wecom';
 
 const PASSWORD = 'correct horse battery';
@@ -255,9 +261,11 @@ describe('admin web in Chromium', () => {
     await Promise.all([page.waitForURL(/\/admin\/reports\/\d+$/), page.click(`text=${report.refNo}`)]);
     const image = page.locator('.photos img').first();
     await image.waitFor();
-    await expect(
+    // Loaded, not just in the page (the thumbnail loads lazily after the page).
+    const width = await eventually(() =>
       image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth),
-    ).resolves.toBe(1);
+    );
+    expect(width).toBe(1);
     await page.selectOption('#close-form select[name=resolution]', 'not-a-hazard');
     await page.fill('#close-form textarea[name=note]', '现场核实为临时拉线，已拆除');
     await Promise.all([page.waitForURL(/notice=web\.saved/), page.click('#close-form button[type=submit]')]);

@@ -83,8 +83,17 @@ describe('field handbook in Chromium at 375 px', () => {
     expect([name, overflow]).toEqual([name, 0]);
     await page.screenshot({ path: path.join(ARTIFACTS, `375-kb-${name}.png`), fullPage: true });
   }
-  const imageWidth = (page: Page, selector: string) =>
-    page.evaluate<number>(`document.querySelector(${JSON.stringify(selector)}).naturalWidth`);
+  /** The image's natural width once it has loaded (0 if it never does): lazy images load after the page. */
+  const imageWidth = async (page: Page, selector: string) => {
+    const read = () =>
+      page.evaluate<number>(`(document.querySelector(${JSON.stringify(selector)}) || {}).naturalWidth || 0`);
+    for (let tries = 0; tries < 100; tries += 1) {
+      const width = await read();
+      if (width > 0) return width;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return read();
+  };
 
   it('writes an entry with a photo, reads it, and opens its share link without signing in', async () => {
     const page = await phonePage();

@@ -3,7 +3,10 @@
  * record so that a refusal the person can act on (changed meanwhile, not allowed in this state, bad
  * input) re-renders the record's page with the reason and its current state instead of an error page.
  */
+import type { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../../bot/src/db/transaction';
 import { AppError, type ErrorCode } from '../../bot/src/errors';
+import { recordAudit } from '../../bot/src/features/audit';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import type { AdminContext } from './context';
 import { withNotice } from './notice';
@@ -15,6 +18,57 @@ export async function sendStoredPhoto(ctx: AdminContext, storage: MediaStorage, 
   ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
   ctx.set('Cache-Control', 'private, max-age=86400');
   ctx.body = await storage.read(key);
+}
+
+/** A record as actions see it: anything with an id, a status and a version. */
+interface ActedRecord {
+  readonly id: number;
+  readonly status: string;
+  readonly version: number;
+}
+
+/**
+ * One web action on a record, the same way everywhere: the change and its audit entry in one
+ * transaction, then a redirect to the record — or its page again with the reason if it was refused.
+ */
+export async function runAuditedAction<R extends ActedRecord>(
+  ctx: AdminContext,
+  options: {
+    readonly dataSource: () => DataSource;
+    readonly record: R;
+    /** Audit names: `report` + `assign` → action `report.assign` on record type `recordType`. */
+    readonly recordType: string;
+    readonly action: string;
+    readonly change: (manager: EntityManager) => Promise<R>;
+    /** Extra facts for the audit entry beyond status and version. */
+    readonly audited?: (record: R) => Record<string, unknown>;
+    readonly reload: () => Promise<R | null>;
+    readonly render: (record: R, notice: { kind: 'error'; text: string }) => Promise<string>;
+    readonly conflictText: string;
+    readonly page: string;
+  },
+): Promise<void> {
+  const { record } = options;
+  const facts = (value: R) => ({ status: value.status, version: value.version, ...options.audited?.(value) });
+  await runRecordAction(ctx, {
+    work: () =>
+      inTransaction(options.dataSource(), async (manager) => {
+        const updated = await options.change(manager);
+        await recordAudit({
+          manager,
+          actor: ctx.state.user?.staffNo ?? '?',
+          action: options.action,
+          recordType: options.recordType,
+          recordId: record.id,
+          before: facts(record),
+          after: facts(updated),
+          ip: ctx.ip,
+        });
+      }),
+    rerender: async (notice) => options.render((await options.reload()) ?? record, notice),
+    conflictText: options.conflictText,
+    page: options.page,
+  });
 }
 
 const REFUSALS: ReadonlySet<ErrorCode> = new Set([

@@ -8,7 +8,6 @@
  */
 import type Router from '@koa/router';
 import type { EntityManager } from 'typeorm';
-import { recordAudit } from '../../../bot/src/features/audit';
 import {
   claimCompletion,
   completeCompletion,
@@ -22,14 +21,13 @@ import {
 } from '../../../bot/src/features/completion';
 import { readSetting } from '../../../bot/src/features/settings';
 import { staffByIds, type Staff } from '../../../bot/src/features/staff';
-import { inTransaction } from '../../../bot/src/db/transaction';
 import { AppError } from '../../../bot/src/errors';
 import { can } from '../access';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { runRecordAction, sendStoredPhoto } from '../record-actions';
+import { runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 import { waitedMinutes } from './completions';
 
@@ -283,32 +281,15 @@ export function completionDetailRoutes(
       const form = await readCheckedForm(ctx);
       const request = await loadVisible(ctx, deps);
       if (!user) return;
-      await runRecordAction(ctx, {
-        work: () =>
-          inTransaction(deps.dataSource(), async (manager) => {
-            const updated = await run(manager, request, form, user);
-            await recordAudit({
-              manager,
-              actor: user.staffNo,
-              action: `completion.${action}`,
-              recordType: 'completion_request',
-              recordId: request.id,
-              before: { status: request.status, version: request.version },
-              after: {
-                status: updated.status,
-                version: updated.version,
-                ...(updated.rejectReason ? { reason: updated.rejectReason } : {}),
-              },
-              ip: ctx.ip,
-            });
-          }),
-        rerender: async (notice) =>
-          detailPage(
-            ctx,
-            deps,
-            (await findCompletion(deps.dataSource().manager, request.id)) ?? request,
-            notice,
-          ),
+      await runAuditedAction(ctx, {
+        dataSource: deps.dataSource,
+        record: request,
+        recordType: 'completion_request',
+        action: `completion.${action}`,
+        change: (manager) => run(manager, request, form, user),
+        audited: (value) => (value.rejectReason ? { reason: value.rejectReason } : {}),
+        reload: () => findCompletion(deps.dataSource().manager, request.id),
+        render: (current, notice) => detailPage(ctx, deps, current, notice),
         conflictText: ctx.state.say('web.completion.conflict'),
         page: `/admin/completions/${request.id}`,
       });

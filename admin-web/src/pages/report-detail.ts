@@ -5,7 +5,6 @@
  * does not allow, re-renders the page with the current state and says why — nothing is half-applied.
  */
 import type Router from '@koa/router';
-import { recordAudit } from '../../../bot/src/features/audit';
 import {
   addReportNote,
   assignReport,
@@ -19,7 +18,6 @@ import {
   type ReportEvent,
 } from '../../../bot/src/features/report';
 import { listDepartments, listHandlers, staffByIds, type Staff } from '../../../bot/src/features/staff';
-import { inTransaction } from '../../../bot/src/db/transaction';
 import { AppError } from '../../../bot/src/errors';
 import type { EntityManager } from 'typeorm';
 import { canActOn, canSeeReport } from '../access';
@@ -27,7 +25,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { runRecordAction, sendStoredPhoto } from '../record-actions';
+import { runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 
 /**
@@ -304,23 +302,14 @@ export function reportDetailRoutes(
       const form = await readCheckedForm(ctx);
       const report = await loadVisible(ctx, deps);
       if (!user) return;
-      await runRecordAction(ctx, {
-        work: () =>
-          inTransaction(deps.dataSource(), async (manager) => {
-            const updated = await run(manager, report, form, user);
-            await recordAudit({
-              manager,
-              actor: user.staffNo,
-              action: `report.${action}`,
-              recordType: 'report',
-              recordId: report.id,
-              before: { status: report.status, version: Number(form.version) },
-              after: { status: updated.status, version: updated.version },
-              ip: ctx.ip,
-            });
-          }),
-        rerender: async (notice) =>
-          detailPage(ctx, deps, (await findReport(deps.dataSource().manager, report.id)) ?? report, notice),
+      await runAuditedAction(ctx, {
+        dataSource: deps.dataSource,
+        record: report,
+        recordType: 'report',
+        action: `report.${action}`,
+        change: (manager) => run(manager, report, form, user),
+        reload: () => findReport(deps.dataSource().manager, report.id),
+        render: (current, notice) => detailPage(ctx, deps, current, notice),
         conflictText: ctx.state.say('web.report.conflict'),
         page: `/admin/reports/${report.id}`,
       });

@@ -35,7 +35,7 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { readFormWithImages } from '../multipart';
-import { runRecordAction, sendStoredPhoto } from '../record-actions';
+import { runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 import { mapLink } from './report-detail';
 import { isOverdue } from './tickets';
@@ -370,23 +370,15 @@ export function ticketDetailRoutes(
             ),
           )
         : [];
-      await runRecordAction(ctx, {
-        work: () =>
-          inTransaction(deps.dataSource(), async (manager) => {
-            const updated = await run(manager, ticket, form, user, photos);
-            await recordAudit({
-              manager,
-              actor: user.staffNo,
-              action: `ticket.${action}`,
-              recordType: 'ticket',
-              recordId: ticket.id,
-              before: { status: ticket.status, tier: ticket.tier, version: ticket.version },
-              after: { status: updated.status, tier: updated.tier, version: updated.version },
-              ip: ctx.ip,
-            });
-          }),
-        rerender: async (notice) =>
-          detailPage(ctx, deps, (await findTicket(deps.dataSource().manager, ticket.id)) ?? ticket, notice),
+      await runAuditedAction(ctx, {
+        dataSource: deps.dataSource,
+        record: ticket,
+        recordType: 'ticket',
+        action: `ticket.${action}`,
+        change: (manager) => run(manager, ticket, form, user, photos),
+        audited: (value) => ({ tier: value.tier }),
+        reload: () => findTicket(deps.dataSource().manager, ticket.id),
+        render: (current, notice) => detailPage(ctx, deps, current, notice),
         conflictText: ctx.state.say('web.ticket.conflict'),
         page: `/admin/tickets/${ticket.id}`,
       });
