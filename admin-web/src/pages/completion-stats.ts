@@ -15,7 +15,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html } from '../html';
 import { layout } from '../layout';
 import { dateInput } from './query';
-import { countTable, periodFromQuery } from './stats-common';
+import { countTable, periodForm, periodFromQuery } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
@@ -42,10 +42,6 @@ export function completionStatsRoutes(
   router.get('/admin/completion-stats', guard('completions.stats'), async (ctx) => {
     const { say } = ctx.state;
     const { period, stats, people } = await load(ctx, deps);
-    const query = new URLSearchParams({
-      from: dateInput(period.from, deps.timeZone),
-      to: dateInput(period.toDay, deps.timeZone),
-    });
     const minutes = (value: number | null) =>
       value === null ? '—' : say('web.completion.minutes', { minutes: value });
     const distribution = (id: string, label: string, value: WaitDistribution) =>
@@ -63,24 +59,7 @@ export function completionStatsRoutes(
     ctx.body = layout(ctx.state, {
       title: say('web.nav.completionStats'),
       active: 'completionStats',
-      body: html`<form method="get" class="filters">
-          <label
-            >${say('web.report.from')}<input
-              type="date"
-              name="from"
-              value="${dateInput(period.from, deps.timeZone)}"
-          /></label>
-          <label
-            >${say('web.report.to')}<input
-              type="date"
-              name="to"
-              value="${dateInput(period.toDay, deps.timeZone)}"
-          /></label>
-          <button type="submit">${say('web.roster.filter')}</button>
-          <a class="button secondary" id="export" href="/admin/completion-stats.csv?${query.toString()}"
-            >${say('web.report.export')}</a
-          >
-        </form>
+      body: html`${periodForm(ctx, { timeZone: deps.timeZone, period, exportPath: '/admin/completion-stats.csv' })}
         <section class="card">
           <dl class="facts" id="totals">
             <dt>${say('web.report.total')}</dt>

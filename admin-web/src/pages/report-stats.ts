@@ -16,7 +16,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html } from '../html';
 import { layout } from '../layout';
 import { dateInput, queryText } from './query';
-import { countTable, periodFromQuery } from './stats-common';
+import { countTable, periodForm, periodFromQuery } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
@@ -55,38 +55,21 @@ export function reportStatsRoutes(
   router.get('/admin/report-stats', guard('reports.stats'), async (ctx) => {
     const { say } = ctx.state;
     const { period, stats, areaName } = await load(ctx, deps);
-    const query = new URLSearchParams({
-      kind: period.kind,
-      from: dateInput(period.from, deps.timeZone),
-      to: dateInput(period.toDay, deps.timeZone),
-    });
     ctx.type = 'html';
     ctx.body = layout(ctx.state, {
       title: say('web.report.stats'),
       active: 'reportStats',
-      body: html`<form method="get" class="filters">
-          <label
+      body: html`${periodForm(ctx, {
+          timeZone: deps.timeZone,
+          period,
+          exportPath: '/admin/report-stats.csv',
+          extraQuery: { kind: period.kind },
+          extraFields: html`<label
             >${say('web.report.kind')}<select name="kind">
               ${REPORT_KINDS.map((kind) => html`<option value="${kind}" ${kind === period.kind ? html`selected` : ''}>${say(`report.kind.${kind}`)}</option>`)}
             </select></label
-          >
-          <label
-            >${say('web.report.from')}<input
-              type="date"
-              name="from"
-              value="${dateInput(period.from, deps.timeZone)}"
-          /></label>
-          <label
-            >${say('web.report.to')}<input
-              type="date"
-              name="to"
-              value="${dateInput(period.toDay, deps.timeZone)}"
-          /></label>
-          <button type="submit">${say('web.roster.filter')}</button>
-          <a class="button secondary" id="export" href="/admin/report-stats.csv?${query.toString()}"
-            >${say('web.report.export')}</a
-          >
-        </form>
+          >`,
+        })}
         <section class="card">
           <dl class="facts" id="totals">
             <dt>${say('web.report.total')}</dt>

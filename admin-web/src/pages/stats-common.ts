@@ -46,3 +46,32 @@ export function countTable(
     </table>
   </section>`;
 }
+
+/**
+ * The period form of a statistics page: from/to days, the filter button and the CSV export of the same
+ * period (`extraFields`: more filters, e.g. the kind, also carried into the export link).
+ */
+export function periodForm(
+  ctx: AdminContext,
+  options: {
+    readonly timeZone: string;
+    readonly period: { readonly from: Date; readonly toDay: Date };
+    readonly exportPath: string;
+    readonly extraQuery?: Readonly<Record<string, string>>;
+    readonly extraFields?: SafeHtml;
+  },
+): SafeHtml {
+  const { say } = ctx.state;
+  const from = localDay(options.period.from, options.timeZone);
+  const to = localDay(options.period.toDay, options.timeZone);
+  const query = new URLSearchParams({ ...options.extraQuery, from, to });
+  return html`<form method="get" class="filters">
+    ${options.extraFields ?? ''}
+    <label>${say('web.report.from')}<input type="date" name="from" value="${from}" /></label>
+    <label>${say('web.report.to')}<input type="date" name="to" value="${to}" /></label>
+    <button type="submit">${say('web.roster.filter')}</button>
+    <a class="button secondary" id="export" href="${options.exportPath}?${query.toString()}"
+      >${say('web.report.export')}</a
+    >
+  </form>`;
+}

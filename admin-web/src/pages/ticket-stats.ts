@@ -10,7 +10,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html } from '../html';
 import { layout } from '../layout';
 import { dateInput } from './query';
-import { countTable, periodFromQuery } from './stats-common';
+import { countTable, periodForm, periodFromQuery } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
@@ -41,10 +41,6 @@ export function ticketStatsRoutes(
   router.get('/admin/ticket-stats', guard('tickets.stats'), async (ctx) => {
     const { say } = ctx.state;
     const { period, stats, departmentName, people } = await load(ctx, deps);
-    const query = new URLSearchParams({
-      from: dateInput(period.from, deps.timeZone),
-      to: dateInput(period.toDay, deps.timeZone),
-    });
     const minutes = (value: number | null) =>
       value === null ? '—' : say('web.ticket.minutes', { minutes: value });
     const distribution = (id: string, label: string, value: Distribution) =>
@@ -58,24 +54,7 @@ export function ticketStatsRoutes(
     ctx.body = layout(ctx.state, {
       title: say('web.nav.ticketStats'),
       active: 'ticketStats',
-      body: html`<form method="get" class="filters">
-          <label
-            >${say('web.report.from')}<input
-              type="date"
-              name="from"
-              value="${dateInput(period.from, deps.timeZone)}"
-          /></label>
-          <label
-            >${say('web.report.to')}<input
-              type="date"
-              name="to"
-              value="${dateInput(period.toDay, deps.timeZone)}"
-          /></label>
-          <button type="submit">${say('web.roster.filter')}</button>
-          <a class="button secondary" id="export" href="/admin/ticket-stats.csv?${query.toString()}"
-            >${say('web.report.export')}</a
-          >
-        </form>
+      body: html`${periodForm(ctx, { timeZone: deps.timeZone, period, exportPath: '/admin/ticket-stats.csv' })}
         <section class="card">
           <dl class="facts" id="totals">
             <dt>${say('web.report.total')}</dt>
