@@ -227,11 +227,11 @@ export const enUS: Record<MessageKey, string> = {
   'ticket.flow.ask.support':
     'Describe what blocks you on site (e.g. optical power -28 dBm, cannot activate). Send "cancel" to stop.',
   'ticket.flow.handbookOffer':
-    'The handbook may already answer this:\n{options}\nReply 1–{count} to read one, or 0 to send it to the 1183301 desk.',
+    'The handbook may already answer this:\n{options}\nReply {range} to read one, or 0 to send it to the 1183301 desk.',
   'ticket.flow.handbookEntry':
-    '"{title}"\n{summary}\nFull text: {link}\nReply "solved" if it helped; 0 to send your question anyway; 1–{count} to read another.',
+    '"{title}"\n{summary}\nFull text: {link}\nReply "solved" if it helped; 0 to send your question anyway; {range} to read another.',
   'ticket.flow.handbookHint':
-    'Reply 1–{count} to read an entry or 0 to send your question; after reading, "solved" ends it.',
+    'Reply {range} to read an entry or 0 to send your question; after reading, "solved" ends it.',
   'ticket.flow.details':
     'You can send photos, your location or the order number (e.g. "order 1234567890"), or add text. Reply "submit" when ready.',
   'ticket.flow.photoAdded': 'Photo received ({count} in all).',
@@ -346,6 +346,8 @@ export const enUS: Record<MessageKey, string> = {
   'ticket.flow.submitHint':
     'Send more photos, your location, the order number or text; reply "submit" when ready.',
   'completion.flow.recheck': 'The completion rules just changed; please answer this step again.',
+  'ticket.followUp.notAnswered':
+    '{refNo} has not been answered yet; reply "solved" once an answer has solved it.',
   'report.kind.hazard': 'hazard',
   'report.kind.lead': 'lead',
   'report.resolution.fixed': 'fixed',

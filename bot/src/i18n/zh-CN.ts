@@ -217,10 +217,10 @@ export const zhCN = {
   'ticket.flow.ask.support':
     '请描述现场遇到的困难（例如：用户家光功率 -28dBm，无法开通）。发送“取消”可退出。',
   'ticket.flow.handbookOffer':
-    '装维宝典中可能已有答案：\n{options}\n回复 1–{count} 查看，回复 0 继续提交给 1183301。',
+    '装维宝典中可能已有答案：\n{options}\n回复 {range} 查看，回复 0 继续提交给 1183301。',
   'ticket.flow.handbookEntry':
-    '《{title}》\n{summary}\n全文：{link}\n问题解决了请回复“解决了”；回复 0 继续提交；回复 1–{count} 查看其他条目。',
-  'ticket.flow.handbookHint': '请回复 1–{count} 查看条目，回复 0 继续提交；看过条目后回复“解决了”即可结束。',
+    '《{title}》\n{summary}\n全文：{link}\n问题解决了请回复“解决了”；回复 0 继续提交；回复 {range} 查看其他条目。',
+  'ticket.flow.handbookHint': '请回复 {range} 查看条目，回复 0 继续提交；看过条目后回复“解决了”即可结束。',
   'ticket.flow.details':
     '可以继续发送现场照片、位置或工单号（如“工单 1234567890”），也可以补充文字。准备好后回复“提交”。',
   'ticket.flow.photoAdded': '已收到照片（共 {count} 张）。',
@@ -332,6 +332,7 @@ export const zhCN = {
   'ticket.followUp.addedResolved': '已补充到工单 {refNo}。如问题仍未解决，请回复“未解决”。',
   'ticket.flow.submitHint': '继续发送照片、位置、工单号或补充文字；准备好后回复“提交”。',
   'completion.flow.recheck': '报竣规则刚刚有调整，请按提示重新填写这一项。',
+  'ticket.followUp.notAnswered': '工单 {refNo} 还在等待答复；收到答复、问题解决后再回复“已解决”确认。',
   'report.kind.hazard': '隐患',
   'report.kind.lead': '商机',
   'report.resolution.fixed': '已整改',

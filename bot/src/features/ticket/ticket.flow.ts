@@ -41,6 +41,9 @@ const ORDER_WORD = /^(?:工单号?|单号|order)\s*[:：]?\s*([A-Za-z0-9-]{4,32}
 const BARE_ORDER_NO = /^\d{10,20}$/;
 export const HANDBOOK_OFFERS = 3;
 
+/** "1–3", or just "1" when one entry was offered. */
+const choiceRange = (count: number) => (count <= 1 ? '1' : `1–${count}`);
+
 export function createTicketFlow(
   kind: TicketKind,
   options: { readonly timeZone: string; readonly handbook: Handbook },
@@ -70,7 +73,7 @@ export function createTicketFlow(
       { ...draft, offered },
       context.say('ticket.flow.handbookOffer', {
         options: offered.map((entry, index) => `${index + 1} ${entry.title}`).join('\n'),
-        count: offered.length,
+        range: choiceRange(offered.length),
       }),
     );
   }
@@ -86,7 +89,7 @@ export function createTicketFlow(
         title: entry.title,
         summary: entry.summary,
         link,
-        count: draft.offered?.length ?? 1,
+        range: choiceRange(draft.offered?.length ?? 1),
       }),
     );
   }
@@ -122,7 +125,7 @@ export function createTicketFlow(
   function nextHint(context: FlowContext, step: Step, draft: TicketDraft): string {
     if (step === 'question') return askQuestion(context);
     if (step === 'handbook')
-      return context.say('ticket.flow.handbookHint', { count: draft.offered?.length ?? 1 });
+      return context.say('ticket.flow.handbookHint', { range: choiceRange(draft.offered?.length ?? 1) });
     return context.say('ticket.flow.submitHint');
   }
 

@@ -10,6 +10,8 @@ import { t } from '../../i18n';
 import { addEngineerMessage, confirmResolved, latestTicketOf, reopenByEngineer } from './ticket.commands';
 import { openTicketsOf } from './ticket.queries';
 
+const shorten = (text: string, length: number) => (text.length > length ? `${text.slice(0, length)}…` : text);
+
 const CONFIRM = new Set(['已解决', '解决了', 'solved']);
 /** 未解决 / 没解决 …, optionally followed by why: `未解决，还是红灯`. */
 const REOPEN = /^(?:未解决|没解决|没有解决|not solved|unsolved)[，,。.！!\s:：]*([\s\S]*)$/i;
@@ -41,8 +43,10 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
       // A resolved ticket first: that is what the engineer is asked to confirm.
       const ticket =
         (await latestTicketOf(manager, engineer.id, ['resolved'])) ??
-        (await latestTicketOf(manager, engineer.id, ['claimed', 'waiting']));
-      if (!ticket || (ticket.status !== 'resolved' && ticket.firstResponseAt === null)) return undefined;
+        (await latestTicketOf(manager, engineer.id, ['claimed', 'waiting', 'new']));
+      if (!ticket) return undefined;
+      if (ticket.status !== 'resolved' && ticket.firstResponseAt === null)
+        return [textReply(context.say('ticket.followUp.notAnswered', { refNo: ticket.refNo }))];
       const done = await confirmResolved({ manager, ticket, engineer, now });
       return [textReply(context.say('ticket.followUp.confirmed', { refNo: done.refNo }))];
     }
@@ -87,7 +91,7 @@ export const ticketOpenItems: OpenItemsProvider = async ({ manager, staff, local
     title: t(locale, 'ticket.my.item', {
       kind: t(locale, `ticket.kind.${ticket.kind}`),
       refNo: ticket.refNo,
-      question: ticket.question.length > 20 ? `${ticket.question.slice(0, 20)}…` : ticket.question,
+      question: shorten(ticket.question.replace(/\s+/g, ' '), 20),
     }),
     status: t(locale, `ticket.status.${ticket.status}`),
   }));

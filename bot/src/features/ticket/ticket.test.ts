@@ -214,6 +214,9 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     expect(twilio.to('+8613700001002')).toHaveLength(0); // off duty
     expect(pushesTo('desk-wangfang').some((text) => text.includes(refNo))).toBe(false); // not urgent
     expect(await send(engineer, '我的')).toContain(`提问 ${refNo}`);
+    // Nothing to confirm before an answer: the engineer is told so, and nothing changes.
+    expect(await send(engineer, '已解决')).toBe(say('ticket.followUp.notAnswered', { refNo }));
+    expect((await reload(ticket)).status).toBe('new');
   });
 
   it('lets exactly one of two desk members claim it when both click at once', async () => {
