@@ -12,6 +12,7 @@ import { CreateCredentialsSessionsAndAudit1795326224637 } from './1795326224637-
 import { CreateReports1795328559897 } from './1795328559897-CreateReports';
 import { CreateKnowledgeBase1795330000000 } from './1795330000000-CreateKnowledgeBase';
 import { CreateTickets1795332000000 } from './1795332000000-CreateTickets';
+import { CreateRatings1795336000000 } from './1795336000000-CreateRatings';
 import { CreateCompletionRequests1795334000000 } from './1795334000000-CreateCompletionRequests';
 
 export const allMigrations = [
@@ -24,4 +25,5 @@ export const allMigrations = [
   CreateKnowledgeBase1795330000000,
   CreateTickets1795332000000,
   CreateCompletionRequests1795334000000,
+  CreateRatings1795336000000,
 ];

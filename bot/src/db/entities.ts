@@ -13,6 +13,7 @@ import { JobLock } from '../jobs/job-lock.entity';
 import { Report, ReportEvent, ReportSequence } from '../features/report';
 import { KbEntry, KbLinkSecret, KbTerm, KbTermStat } from '../features/knowledge';
 import { Ticket, TicketMessage, TicketSequence } from '../features/ticket';
+import { ImportedTicket, RatingTask } from '../features/rating';
 import { CompletionEvent, CompletionRequest, CompletionSequence } from '../features/completion';
 
 export const allEntities = [
@@ -40,6 +41,8 @@ export const allEntities = [
   Ticket,
   TicketMessage,
   TicketSequence,
+  ImportedTicket,
+  RatingTask,
   CompletionRequest,
   CompletionEvent,
   CompletionSequence,
