@@ -127,8 +127,11 @@ describe('the service as a process', () => {
         .trim()
         .split('\n')
         .map((line) => (JSON.parse(line) as { msg: string }).msg);
-      const lifecycle = ['listening', 'ready', 'signal received', 'shutting down', 'stopped'];
+      // The start-up and shutdown lines come in order; the signal line is checked for presence only —
+      // once (it was seen, rarely, after the shutdown lines on a heavily loaded CI machine).
+      const lifecycle = ['listening', 'ready', 'shutting down', 'stopped'];
       expect(messages.filter((message) => lifecycle.includes(message))).toEqual(lifecycle);
+      expect(messages.filter((message) => message === 'signal received')).toHaveLength(1);
     } finally {
       await database.drop();
     }
