@@ -26,7 +26,10 @@ export type Capability =
   | 'tickets.stats'
   | 'completions.read'
   | 'completions.act'
-  | 'completions.stats';
+  | 'completions.stats'
+  | 'ratings.review'
+  | 'ratings.self'
+  | 'ratings.rate';
 
 const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
   engineer: [],
@@ -47,6 +50,8 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'completions.stats',
     'kb.read',
     'kb.write',
+    'ratings.self',
+    'ratings.rate',
   ],
   tier3: [
     'home',
@@ -59,6 +64,8 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'tickets.read',
     'tickets.act',
     'kb.read',
+    'ratings.self',
+    'ratings.rate',
   ],
   manager: [
     'home',
@@ -74,6 +81,7 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'completions.read',
     'completions.stats',
     'kb.read',
+    'ratings.review',
   ],
   admin: [
     'home',
@@ -96,6 +104,8 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'completions.stats',
     'kb.read',
     'kb.write',
+    'ratings.review',
+    'ratings.rate',
   ],
 };
 

@@ -3,6 +3,7 @@
  * escaped-by-default templates, a small script for live queues, zh-CN by default with an en-US switch.
  * Every route states the capability it needs here; access.ts says who has it.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Router from '@koa/router';
@@ -24,6 +25,8 @@ import { outboxRoutes } from './pages/outbox';
 import { reportDetailRoutes } from './pages/report-detail';
 import { reportStatsRoutes } from './pages/report-stats';
 import { reportQueueRoutes } from './pages/reports';
+import { ratingReviewRoutes } from './pages/rating-review';
+import { ratingTodoRoutes } from './pages/rating-todo';
 import { ticketDetailRoutes } from './pages/ticket-detail';
 import { ticketStatsRoutes } from './pages/ticket-stats';
 import { ticketQueueRoutes } from './pages/tickets';
@@ -34,6 +37,14 @@ const STATIC_DIR = path.join(__dirname, 'static');
 const STATIC_FILES: Readonly<Record<string, string>> = {
   'app.css': 'text/css; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'rating-review.js': 'text/javascript; charset=utf-8',
+};
+/**
+ * Browser libraries served from node_modules (no CDN, and the CSP allows only this origin). Read once when
+ * the router is built: a production image has node_modules but not the sources.
+ */
+const VENDOR_FILES: Readonly<Record<string, string>> = {
+  'echarts.min.js': require.resolve('echarts/dist/echarts.min.js'),
 };
 
 /** Every route with the capability it needs (the access matrix test walks this list). */
@@ -102,6 +113,15 @@ export const ADMIN_ROUTES: ReadonlyArray<{
   { method: 'POST', path: '/admin/completions/:id/reject', capability: 'completions.act' },
   { method: 'GET', path: '/admin/completion-stats', capability: 'completions.stats' },
   { method: 'GET', path: '/admin/completion-stats.csv', capability: 'completions.stats' },
+  { method: 'GET', path: '/admin/ratings', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings.csv', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings/staff/:id', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings/sheet', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings/sheet.csv', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings/sheet.xlsx', capability: 'ratings.review' },
+  { method: 'GET', path: '/admin/ratings/me', capability: 'ratings.self' },
+  { method: 'GET', path: '/admin/ratings/todo', capability: 'ratings.rate' },
+  { method: 'POST', path: '/admin/ratings/todo/:id', capability: 'ratings.rate' },
 ];
 
 function errorPage(ctx: AdminContext, status: number, text: string): void {
@@ -151,7 +171,15 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
       await next();
     };
 
+  const vendor = new Map(Object.entries(VENDOR_FILES).map(([name, file]) => [name, readFileSync(file)]));
   router.get('/admin/static/:file', async (ctx) => {
+    const bundled = vendor.get(ctx.params.file ?? '');
+    if (bundled) {
+      ctx.type = 'text/javascript; charset=utf-8';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = bundled;
+      return;
+    }
     const type = STATIC_FILES[ctx.params.file ?? ''];
     if (!type) throw new AppError('NOT_FOUND', 'static file');
     ctx.type = type;
@@ -176,5 +204,7 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
   completionQueueRoutes(router, deps, guard);
   completionDetailRoutes(router, deps, guard);
   completionStatsRoutes(router, deps, guard);
+  ratingReviewRoutes(router, deps, guard);
+  ratingTodoRoutes(router, deps, guard);
   return router as unknown as Router<RequestState>;
 }

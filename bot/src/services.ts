@@ -20,6 +20,7 @@ import {
   createCompletionFlow,
 } from './features/completion';
 import { inTransaction } from './db/transaction';
+import { ratingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
 import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
 import {
   createTicketFlow,
@@ -152,6 +153,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
       ticketSlaJob({ timeZone: config.timeZone }),
       ticketArchiveJob,
       completionRealertsJob,
+      ratingTasksJob({ timeZone: config.timeZone }),
+      ratingRemindersJob({ timeZone: config.timeZone }),
+      ratingSheetMailJob({ timeZone: config.timeZone, publicBaseUrl: config.publicBaseUrl }),
     ],
     routers,
   };
@@ -170,6 +174,7 @@ export function defaultDispatcher(config: Config): Dispatcher {
       createCompletionFlow({ timeZone, handOffToOrderSystem: config.orderSystem !== undefined }),
       createTicketFlow('question', { timeZone, handbook: handbookFor(config) }),
       createTicketFlow('support', { timeZone, handbook: handbookFor(config) }),
+      ratingFlow,
     ],
     openItems: [reportOpenItems, ticketOpenItems, completionOpenItems],
     inputHandlers: [createTicketInputHandler({ timeZone })],

@@ -25,6 +25,7 @@ import {
 import { kbImportCommand } from './kb.command';
 import { settingsListCommand, settingsResetCommand, settingsSetCommand } from './settings.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
+import { ticketsImportCommand } from './tickets.command';
 
 export const commands: readonly CliCommand[] = [
   migrateCommand,
@@ -41,6 +42,7 @@ export const commands: readonly CliCommand[] = [
   settingsSetCommand,
   settingsResetCommand,
   kbImportCommand,
+  ticketsImportCommand,
   wecomMenuCommand,
   simCommand,
 ];

@@ -53,6 +53,7 @@ type Intent =
       readonly viaMenu: boolean;
     }
   | { readonly kind: 'input'; readonly input: FlowInput }
+  | { readonly kind: 'card'; readonly input: Extract<FlowInput, { kind: 'card' }> }
   | { readonly kind: 'greet' }
   | { readonly kind: 'silent' };
 
@@ -104,6 +105,11 @@ function intentOf(message: InboundMessage, media: MediaAttachment | undefined): 
         case 'subscribe':
         case 'enter_agent':
           return { kind: 'greet' };
+        case 'template_card_event':
+          // The clicked button's key arrives as the EventKey (https://developer.work.weixin.qq.com/document/path/90240).
+          return message.eventKey
+            ? { kind: 'card', input: { kind: 'card', key: message.eventKey, cardTaskId: message.taskId } }
+            : { kind: 'silent' };
         default:
           return { kind: 'silent' }; // LOCATION reports, view, unsubscribe, pic_* (the photos follow as messages)
       }
@@ -175,6 +181,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       if (isCommandWord(intent, 'cancel'))
         return current ? endFlow('bot.cancelled') : text('bot.nothingToCancel');
       if (isCommandWord(intent, 'help')) return [textReply(helpText(flows, staff, say))];
+      if (intent.kind === 'card') return clickCard(current, intent.input);
 
       if (current && intent.kind === 'input') return continueFlow(current, intent.input);
       if (current && intent.kind === 'command' && !intent.viaMenu) {
@@ -201,6 +208,19 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         if (replies) return replies;
       }
       return undefined;
+    }
+
+    /** A card click goes to the flow that sent the card, continuing it or (if another is open) replacing it. */
+    async function clickCard(
+      current: Flow | undefined,
+      input: Extract<FlowInput, { kind: 'card' }>,
+    ): Promise<readonly BotReply[]> {
+      const owner = flows.find((flow) => flow.cardKeyPrefix && input.key.startsWith(flow.cardKeyPrefix));
+      if (!owner || (owner.roles && staff && !owner.roles.includes(staff.role))) return [];
+      if (current === owner) return continueFlow(owner, input);
+      const switched = current ? [textReply(say('bot.switchedFlow'))] : [];
+      if (current) clearFlow();
+      return [...switched, ...apply(owner, await owner.handle(context, '', undefined, input))];
     }
 
     async function runCommand(command: CommandName, argument: string): Promise<readonly BotReply[]> {

@@ -27,7 +27,9 @@ export type FlowInput =
       readonly longitude: number;
       readonly label: string;
     }
-  | { readonly kind: 'scan'; readonly code: string };
+  | { readonly kind: 'scan'; readonly code: string }
+  /** A button clicked on a WeCom template card (`template_card_event`): the button's key and the card. */
+  | { readonly kind: 'card'; readonly key: string; readonly cardTaskId: string };
 
 export type FlowStep<D> =
   | {
@@ -55,6 +57,11 @@ export interface Flow<D = unknown> {
   readonly roles?: readonly Role[];
   /** Takes photos sent before it started (kept by the engine) and during it. */
   readonly acceptsPhotos?: boolean;
+  /**
+   * Card buttons whose key starts with this belong to the flow. A click reaches it whether or not it is
+   * in progress (cards stay in the chat): if it is not, `handle` gets step '' and an undefined draft.
+   */
+  readonly cardKeyPrefix?: string;
   start(context: FlowContext, argument: string, photos: readonly string[]): Promise<FlowStep<D>>;
   handle(context: FlowContext, step: string, draft: D, input: FlowInput): Promise<FlowStep<D>>;
 }

@@ -358,7 +358,8 @@ export function createCompletionFlow(options: {
       if (input.kind === 'scan') return onScan(context, step, draft, input.code);
       if (input.kind === 'location')
         return goTo(context, step, draft, [context.say('completion.flow.noLocation')]);
-      const text = input.text.trim();
+      // Card clicks go only to the flow that sent the card (the dispatcher routes them): never one here.
+      const text = input.kind === 'text' ? input.text.trim() : '';
       const word = text.toLowerCase();
       const type = await typeOf(context.manager, draft);
 

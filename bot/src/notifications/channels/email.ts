@@ -11,6 +11,7 @@ import {
   type NotificationChannel,
   type SendOutcome,
 } from './channel';
+import type { RenderedNotification } from '../templates/template';
 
 const PLAIN_ADDRESS = /^[^\s@<>",;:\\]+@[^\s@<>",;:\\]+\.[^\s@<>",;:\\]+$/;
 
@@ -42,7 +43,10 @@ export class EmailChannel implements NotificationChannel {
     });
   }
 
-  async send(target: DeliveryTarget, message: { subject: string; text: string }): Promise<SendOutcome> {
+  async send(
+    target: DeliveryTarget,
+    message: Pick<RenderedNotification, 'subject' | 'text' | 'attachments'>,
+  ): Promise<SendOutcome> {
     if (!PLAIN_ADDRESS.test(target.address))
       throw new PermanentSendError(`not a plain email address: ${JSON.stringify(target.address)}`);
     try {
@@ -51,6 +55,15 @@ export class EmailChannel implements NotificationChannel {
         to: target.name ? { name: headerSafe(target.name), address: target.address } : target.address,
         subject: headerSafe(message.subject),
         text: message.text,
+        ...(message.attachments?.length
+          ? {
+              attachments: message.attachments.map((file) => ({
+                filename: headerSafe(file.filename),
+                contentType: headerSafe(file.contentType),
+                content: file.content,
+              })),
+            }
+          : {}),
       });
       return { providerId: String(info.messageId).slice(0, 64), providerStatus: 'accepted' };
     } catch (error) {

@@ -10,6 +10,15 @@ export interface RenderedNotification {
   readonly wecom?: readonly OutboundMessage[];
   /** For system channels (the order system): the JSON document to send. */
   readonly json?: unknown;
+  /** Files attached to an email (other channels ignore them); rendered from the data like the text. */
+  readonly attachments?: readonly MailAttachment[];
+}
+
+/** A file attached to an email. */
+export interface MailAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: string | Buffer;
 }
 
 /**
