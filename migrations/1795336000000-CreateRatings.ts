@@ -81,6 +81,10 @@ export class CreateRatings1795336000000 implements MigrationInterface {
             name: 'idx_rating_task_ratee',
             columnNames: ['ratee_staff_id', 'status', 'rated_at'],
           }),
+          // The review and the sheet select by period; generation looks tickets up by id.
+          new TableIndex({ name: 'idx_rating_task_archived', columnNames: ['ticket_archived_at'] }),
+          new TableIndex({ name: 'idx_rating_task_ticket', columnNames: ['ticket_id'] }),
+          new TableIndex({ name: 'idx_rating_task_imported', columnNames: ['imported_ticket_id'] }),
         ],
         foreignKeys: [
           {

@@ -174,7 +174,7 @@ export function ratingTodoRoutes(
           version: Number(form.version),
           now: new Date(),
         }),
-      audited: (value) => ({ stars: value.stars, tags: value.tags }),
+      // The audit says that a rating was given or changed, never its stars or tags: ratings stay anonymous.
       reload: () => findRatingTask(deps.dataSource().manager, task.id),
       render: (_current, notice) => todoPage(ctx, deps, notice),
       conflictText: ctx.state.say('web.ratingTodo.conflict'),

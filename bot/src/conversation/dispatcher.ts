@@ -218,9 +218,12 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const owner = flows.find((flow) => flow.cardKeyPrefix && input.key.startsWith(flow.cardKeyPrefix));
       if (!owner || (owner.roles && staff && !owner.roles.includes(staff.role))) return [];
       if (current === owner) return continueFlow(owner, input);
+      const step = await owner.handle(context, '', undefined, input);
+      // A click the owner settles at once (a stale or foreign card) leaves the flow in progress alone.
+      if (step.kind === 'done') return step.replies;
       const switched = current ? [textReply(say('bot.switchedFlow'))] : [];
       if (current) clearFlow();
-      return [...switched, ...apply(owner, await owner.handle(context, '', undefined, input))];
+      return [...switched, ...apply(owner, step)];
     }
 
     async function runCommand(command: CommandName, argument: string): Promise<readonly BotReply[]> {

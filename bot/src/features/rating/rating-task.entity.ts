@@ -15,6 +15,9 @@ export type RatingSide = 1 | 2 | 3;
 @Index('uq_rating_task', ['ticketRef', 'raterStaffId', 'rateeStaffId'], { unique: true })
 @Index('idx_rating_task_rater', ['raterStaffId', 'status'])
 @Index('idx_rating_task_ratee', ['rateeStaffId', 'status', 'ratedAt'])
+@Index('idx_rating_task_archived', ['ticketArchivedAt'])
+@Index('idx_rating_task_ticket', ['ticketId'])
+@Index('idx_rating_task_imported', ['importedTicketId'])
 export class RatingTask {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

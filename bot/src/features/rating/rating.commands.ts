@@ -2,7 +2,7 @@
  * Making rating tasks from archived tickets, and rating. Tasks are unique per ticket, rater and ratee, so
  * making them again (a re-run, a second instance) changes nothing; a rating is one guarded update.
  */
-import { And, In, LessThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
+import { And, In, LessThan, MoreThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../db/raw-sql';
 import { AppError } from '../../errors';
 import { staffByIds, type Staff } from '../staff';
@@ -44,13 +44,41 @@ const shorten = (text: string) => {
   return line.length > SUMMARY_LENGTH ? `${line.slice(0, SUMMARY_LENGTH)}…` : line;
 };
 
+/**
+ * Every page of a window, by id: a ticket that yields no tasks (nobody on the desk acted) is read again
+ * each run, so a page of those must never hide the tickets after it.
+ */
+async function allPages<T extends { id: number }>(
+  fetch: (afterId: number) => Promise<T[]>,
+  use: (page: T[]) => Promise<RatedTicket[]>,
+): Promise<RatedTicket[]> {
+  const found: RatedTicket[] = [];
+  for (let afterId = 0; ;) {
+    const page = await fetch(afterId);
+    found.push(...(await use(page)));
+    if (page.length < BATCH) return found;
+    afterId = page[page.length - 1]?.id ?? afterId;
+  }
+}
+
 /** The Fieldline tickets archived in the window that have no tasks yet, with who acted on them. */
-async function fieldlineTickets(manager: EntityManager, from: Date, to: Date): Promise<RatedTicket[]> {
-  const tickets = await manager.find(Ticket, {
-    where: { status: 'archived', archivedAt: And(MoreThanOrEqual(from), LessThan(to)) },
-    order: { id: 'ASC' },
-    take: BATCH,
-  });
+function fieldlineTickets(manager: EntityManager, from: Date, to: Date): Promise<RatedTicket[]> {
+  return allPages(
+    (afterId) =>
+      manager.find(Ticket, {
+        where: {
+          id: MoreThan(afterId),
+          status: 'archived',
+          archivedAt: And(MoreThanOrEqual(from), LessThan(to)),
+        },
+        order: { id: 'ASC' },
+        take: BATCH,
+      }),
+    (tickets) => fieldlinePage(manager, tickets),
+  );
+}
+
+async function fieldlinePage(manager: EntityManager, tickets: Ticket[]): Promise<RatedTicket[]> {
   if (tickets.length === 0) return [];
   const ids = tickets.map((ticket) => ticket.id);
   const done = new Set(
@@ -87,12 +115,19 @@ async function fieldlineTickets(manager: EntityManager, from: Date, to: Date): P
 }
 
 /** Imported tickets archived in the window that have no tasks yet. */
-async function importedTickets(manager: EntityManager, from: Date, to: Date): Promise<RatedTicket[]> {
-  const tickets = await manager.find(ImportedTicket, {
-    where: { archivedAt: And(MoreThanOrEqual(from), LessThan(to)) },
-    order: { id: 'ASC' },
-    take: BATCH,
-  });
+function importedTickets(manager: EntityManager, from: Date, to: Date): Promise<RatedTicket[]> {
+  return allPages(
+    (afterId) =>
+      manager.find(ImportedTicket, {
+        where: { id: MoreThan(afterId), archivedAt: And(MoreThanOrEqual(from), LessThan(to)) },
+        order: { id: 'ASC' },
+        take: BATCH,
+      }),
+    (tickets) => importedPage(tickets, manager),
+  );
+}
+
+async function importedPage(tickets: ImportedTicket[], manager: EntityManager): Promise<RatedTicket[]> {
   if (tickets.length === 0) return [];
   const done = new Set(
     (

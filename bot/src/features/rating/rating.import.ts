@@ -66,8 +66,10 @@ function parseFields(
     ];
   const errors: TicketImportError[] = [];
   const problem = (key: MessageKey, params: MessageParams = {}) => errors.push({ row, key, params });
-  const [ticketNo = '', kind = '', engineer = '', tier2 = '', tier3 = '', summary = '', archived = ''] =
+  const [rawTicketNo = '', kind = '', engineer = '', tier2 = '', tier3 = '', summary = '', archived = ''] =
     fields.map((field) => field.trim());
+  // Upper-cased: MySQL compares case-insensitively and SQLite does not; one spelling makes both agree.
+  const ticketNo = rawTicketNo.toUpperCase();
   if (!TICKET_NO.test(ticketNo)) problem('rating.import.error.ticketNo', { value: ticketNo });
   if (kind !== 'question' && kind !== 'support') problem('rating.import.error.kind', { value: kind });
   if (engineer === '') problem('rating.import.error.staff', { value: '-' });

@@ -9,7 +9,9 @@ import { t, type Locale } from '../../i18n';
 import { countBy } from '../../statistics';
 import { excelCsv, spreadsheetSafe } from '../staff';
 import { isoWeek, localDay, zonedInstant } from '../../zoned-time';
+import { readSetting } from '../settings';
 import { RatingTask, type RatingSide } from './rating-task.entity';
+import { ratingExpirySetting, ratingScheduleSetting } from './rating.settings';
 
 /** A person's own figures are shown only once they rest on at least this many ratings. */
 export const MIN_RATINGS_SHOWN = 3;
@@ -80,7 +82,9 @@ export function ratingAggregate(
   const buckets = new Map<string, number[]>();
   for (const task of rated) {
     const period = periodOf(task.ticketArchivedAt, options.granularity, options.timeZone);
-    buckets.set(period, [...(buckets.get(period) ?? []), task.stars ?? 0]);
+    const bucket = buckets.get(period) ?? [];
+    bucket.push(task.stars ?? 0);
+    buckets.set(period, bucket);
   }
   return {
     count: rated.length,
@@ -121,7 +125,10 @@ function groupBy<K>(tasks: readonly RatingTask[], key: (task: RatingTask) => K |
   const groups = new Map<K, RatingTask[]>();
   for (const task of tasks) {
     const value = key(task);
-    if (value !== null) groups.set(value, [...(groups.get(value) ?? []), task]);
+    if (value === null) continue;
+    const group = groups.get(value) ?? [];
+    group.push(task);
+    groups.set(value, group);
   }
   return groups;
 }
@@ -186,7 +193,8 @@ export interface OwnRatingSummary {
  * ratee knows which tickets they handled, so figures are given only (1) over complete months — a running
  * month would reveal each new rating as the average moves; (2) for months with at least
  * {@link MIN_RATINGS_SHOWN} ratings; (3) summed over those months alone, so no difference between shown
- * figures isolates a hidden month. Comments and raters are never part of it.
+ * figures isolates a hidden month; (4) for months already settled (see below). Comments and raters are
+ * never part of it.
  */
 export async function ownRatingSummary(
   manager: EntityManager,
@@ -198,17 +206,21 @@ export async function ownRatingSummary(
   },
 ): Promise<OwnRatingSummary> {
   const current = localDay(options.now, options.timeZone).slice(0, 7);
+  // (4) only months nothing can change any more: tasks for a month's last tickets are made up to
+  // `lookbackDays` later, stay open `expireAfterDays`, and a rating stays editable a day.
+  const { lookbackDays } = (await readSetting(manager, ratingScheduleSetting)).value;
+  const { expireAfterDays } = (await readSetting(manager, ratingExpirySetting)).value;
+  const settleMs = (lookbackDays + expireAfterDays + 1) * 86_400_000;
+  let latest = previousMonth(current);
+  while (monthRange(latest, options.timeZone).to.getTime() + settleMs > options.now.getTime())
+    latest = previousMonth(latest);
   const months: string[] = [];
-  for (
-    let month = previousMonth(current);
-    months.length < (options.months ?? 6);
-    month = previousMonth(month)
-  )
+  for (let month = latest; months.length < (options.months ?? 6); month = previousMonth(month))
     months.unshift(month);
   const first = months[0] ?? current;
   const tasks = await ratingTasksFor(manager, {
     from: monthRange(first, options.timeZone).from,
-    to: monthRange(current, options.timeZone).from,
+    to: monthRange(latest, options.timeZone).to,
     rateeStaffId: options.staffId,
   });
   const monthOf = (task: RatingTask) => localDay(task.ticketArchivedAt, options.timeZone).slice(0, 7);

@@ -10,6 +10,7 @@ import { readSetting } from '../settings';
 import { excelCsv, listDepartments, spreadsheetSafe, staffByIds } from '../staff';
 import { ticketStats } from '../ticket';
 import { ImportedTicket } from './imported-ticket.entity';
+import type { RatingTask } from './rating-task.entity';
 import { ratingTasksFor, monthRange } from './rating.review';
 import { sheetWeightsSetting } from './rating.review.settings';
 
@@ -95,20 +96,26 @@ export async function evaluationSheet(
   const mostHandled = Math.max(0, ...handled.values());
   const departmentName = (id: number | null) =>
     id === null ? '' : (departments.find((department) => department.id === id)?.name ?? String(id));
+  // Each task filed once under its ratee and its rater: one pass, not one scan of every task per person.
+  const receivedBy = new Map<number, RatingTask[]>();
+  const owedBy = new Map<number, RatingTask[]>();
+  const file = (map: Map<number, RatingTask[]>, id: number, task: RatingTask) => {
+    const list = map.get(id) ?? [];
+    list.push(task);
+    map.set(id, list);
+  };
+  for (const task of tasks) {
+    if (SUPPORT_SIDES.has(task.rateeSide) && task.status === 'rated' && task.stars !== null)
+      file(receivedBy, task.rateeStaffId, task);
+    if (
+      SUPPORT_SIDES.has(task.raterSide) &&
+      (task.status !== 'pending' || task.expiresAt.getTime() <= options.now.getTime())
+    )
+      file(owedBy, task.raterStaffId, task);
+  }
   const rows = [...ids].map((staffId): SheetRow => {
-    const received = tasks.filter(
-      (task) =>
-        task.rateeStaffId === staffId &&
-        SUPPORT_SIDES.has(task.rateeSide) &&
-        task.status === 'rated' &&
-        task.stars !== null,
-    );
-    const owed = tasks.filter(
-      (task) =>
-        task.raterStaffId === staffId &&
-        SUPPORT_SIDES.has(task.raterSide) &&
-        (task.status !== 'pending' || task.expiresAt.getTime() <= options.now.getTime()),
-    );
+    const received = receivedBy.get(staffId) ?? [];
+    const owed = owedBy.get(staffId) ?? [];
     const given = owed.filter((task) => task.status === 'rated').length;
     const averageStars =
       received.length === 0
