@@ -20,7 +20,7 @@ import {
   createCompletionFlow,
 } from './features/completion';
 import { inTransaction } from './db/transaction';
-import { ratingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
+import { createRatingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
 import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
 import {
   createTicketFlow,
@@ -174,7 +174,7 @@ export function defaultDispatcher(config: Config): Dispatcher {
       createCompletionFlow({ timeZone, handOffToOrderSystem: config.orderSystem !== undefined }),
       createTicketFlow('question', { timeZone, handbook: handbookFor(config) }),
       createTicketFlow('support', { timeZone, handbook: handbookFor(config) }),
-      ratingFlow,
+      createRatingFlow({ timeZone }),
     ],
     openItems: [reportOpenItems, ticketOpenItems, completionOpenItems],
     inputHandlers: [createTicketInputHandler({ timeZone })],

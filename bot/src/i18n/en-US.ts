@@ -348,6 +348,7 @@ export const enUS: Record<MessageKey, string> = {
   'completion.flow.recheck': 'The completion rules just changed; please answer this step again.',
   'ticket.followUp.notAnswered':
     '{refNo} has not been answered yet; reply "solved" once an answer has solved it.',
+  'rating.flow.ownSummary': 'Ratings you received (recent settled months): {count}, average {average} stars.',
   'report.kind.hazard': 'hazard',
   'report.kind.lead': 'lead',
   'report.resolution.fixed': 'fixed',

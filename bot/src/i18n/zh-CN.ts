@@ -333,6 +333,7 @@ export const zhCN = {
   'ticket.flow.submitHint': '继续发送照片、位置、工单号或补充文字；准备好后回复“提交”。',
   'completion.flow.recheck': '报竣规则刚刚有调整，请按提示重新填写这一项。',
   'ticket.followUp.notAnswered': '工单 {refNo} 还在等待答复；收到答复、问题解决后再回复“已解决”确认。',
+  'rating.flow.ownSummary': '您收到的评价（近期已结算月份）：{count} 条，平均 {average} 星。',
   'report.kind.hazard': '隐患',
   'report.kind.lead': '商机',
   'report.resolution.fixed': '已整改',

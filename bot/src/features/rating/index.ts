@@ -33,7 +33,7 @@ export {
   listPendingRatings,
   ratingTagsFor,
 } from './rating.queries';
-export { ratingFlow } from './rating.flow';
+export { createRatingFlow } from './rating.flow';
 export { ratingRemindersJob, ratingTasksJob } from './rating.job';
 export {
   checkTicketImport,

@@ -14,6 +14,7 @@ import { rateTask } from './rating.commands';
 import { findRatingTask, isRatingOpen, listPendingRatings, ratingTagsFor } from './rating.queries';
 import { MAX_RATING_COMMENT, MAX_RATING_TAGS } from './rating.settings';
 import { RATING_CARD_PREFIX } from './rating.templates';
+import { ownRatingSummary } from './rating.review';
 
 interface RatingDraft {
   readonly taskId: number;
@@ -157,7 +158,33 @@ async function clickStars(context: FlowContext, key: string): Promise<FlowStep<R
 }
 
 /** The rating conversation, for every bound person with tasks (engineers, desk and departments alike). */
-export const ratingFlow: Flow<RatingDraft> = {
+/**
+ * With nothing to rate, `评价` shows the person what they have received — the same anonymous summary as
+ * the back office's own page (settled months with at least 3 ratings only): for engineers, who have no
+ * web access, this is where they see it.
+ */
+async function nothingPending(context: FlowContext, timeZone: string): Promise<FlowStep<RatingDraft>> {
+  const step = await next(context);
+  if (step.kind !== 'done' || !context.staff) return step;
+  const own = await ownRatingSummary(context.manager, {
+    staffId: context.staff.id,
+    now: context.now,
+    timeZone,
+  });
+  if (!own.aggregate || own.aggregate.average === null) return step;
+  const summary = context.say('rating.flow.ownSummary', {
+    count: own.aggregate.count,
+    average: own.aggregate.average.toFixed(1),
+  });
+  return { kind: 'done', replies: [...step.replies, textReply(summary)] };
+}
+
+/** `评价` (or the menu's 三级支撑评价): pending tasks one at a time, stars by card button or 1–5. */
+export function createRatingFlow(options: { readonly timeZone: string }): Flow<RatingDraft> {
+  return { ...ratingFlowSteps, start: (context) => nothingPending(context, options.timeZone) };
+}
+
+const ratingFlowSteps: Flow<RatingDraft> = {
   name: 'rating',
   command: 'rate',
   description: 'command.rate',

@@ -16,6 +16,8 @@ import { putSetting } from '../settings';
 import { createStaff, Department, parseCsv, type Role, type Staff } from '../staff';
 import { ImportedTicket } from './imported-ticket.entity';
 import { RatingTask, type RatingSide, type RatingTaskStatus } from './rating-task.entity';
+import { t } from '../../i18n';
+import { createRatingFlow } from './rating.flow';
 import { ownRatingSummary, ratingReview, ratingReviewCsv } from './rating.review';
 import { firstWorkingDay, ratingSheetMailJob } from './rating.review.job';
 import { sheetWeightsSetting } from './rating.review.settings';
@@ -322,6 +324,35 @@ describe('the managers’ review of ratings', () => {
     expect((await own('N2')).aggregate).toBeNull();
     expect((await own('N2', bj('2026-11-02T09:00:00'))).aggregate).toBeNull();
     expect((await own('N2', bj('2026-11-12T09:00:00'))).aggregate).toMatchObject({ count: 3 });
+  });
+
+  it('shows the same anonymous summary in WeCom when there is nothing to rate (engineers have no web)', async () => {
+    const flow = createRatingFlow({ timeZone: TZ });
+    const start = (now: Date) =>
+      flow.start(
+        {
+          manager: manager(),
+          now,
+          wecomUserId: 'wangfang',
+          staff: people.T2A,
+          locale: 'zh-CN',
+          say: (key, params) => t('zh-CN', key, params),
+        },
+        '',
+        [],
+      );
+    const replies = async (now: Date) => {
+      const step = await start(now);
+      return step.kind === 'done'
+        ? step.replies.map((reply) => ('content' in reply ? reply.content : ''))
+        : [];
+    };
+    // Too early: September is not settled, August has one rating — nothing to show.
+    expect(await replies(OCTOBER_8)).toEqual([t('zh-CN', 'rating.flow.none')]);
+    expect(await replies(bj('2026-10-12T09:00:00'))).toEqual([
+      t('zh-CN', 'rating.flow.none'),
+      t('zh-CN', 'rating.flow.ownSummary', { count: 3, average: '4.0' }),
+    ]);
   });
 
   it('builds the monthly evaluation sheet with the configured weights, as CSV and as XLSX', async () => {
