@@ -14,6 +14,7 @@ import { CreateKnowledgeBase1795330000000 } from './1795330000000-CreateKnowledg
 import { CreateTickets1795332000000 } from './1795332000000-CreateTickets';
 import { CreateRatings1795336000000 } from './1795336000000-CreateRatings';
 import { CreateCompletionRequests1795334000000 } from './1795334000000-CreateCompletionRequests';
+import { CreateQuizzesAndPoints1795338000000 } from './1795338000000-CreateQuizzesAndPoints';
 
 export const allMigrations = [
   CreateJobLockAndSetting1795317671810,
@@ -26,4 +27,5 @@ export const allMigrations = [
   CreateTickets1795332000000,
   CreateCompletionRequests1795334000000,
   CreateRatings1795336000000,
+  CreateQuizzesAndPoints1795338000000,
 ];

@@ -21,6 +21,7 @@ import {
 } from './features/completion';
 import { inTransaction } from './db/transaction';
 import { createRatingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
+import { createQuizFlow, pointsFlow, quizExpiryJob } from './features/quiz';
 import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
 import {
   createTicketFlow,
@@ -156,6 +157,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       ratingTasksJob({ timeZone: config.timeZone }),
       ratingRemindersJob({ timeZone: config.timeZone }),
       ratingSheetMailJob({ timeZone: config.timeZone, publicBaseUrl: config.publicBaseUrl }),
+      quizExpiryJob,
     ],
     routers,
   };
@@ -175,6 +177,8 @@ export function defaultDispatcher(config: Config): Dispatcher {
       createTicketFlow('question', { timeZone, handbook: handbookFor(config) }),
       createTicketFlow('support', { timeZone, handbook: handbookFor(config) }),
       createRatingFlow({ timeZone }),
+      createQuizFlow({ timeZone }),
+      pointsFlow,
     ],
     openItems: [reportOpenItems, ticketOpenItems, completionOpenItems],
     inputHandlers: [createTicketInputHandler({ timeZone })],

@@ -26,6 +26,7 @@ import { kbImportCommand } from './kb.command';
 import { settingsListCommand, settingsResetCommand, settingsSetCommand } from './settings.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 import { ticketsImportCommand } from './tickets.command';
+import { quizImportCommand } from './quiz.command';
 
 export const commands: readonly CliCommand[] = [
   migrateCommand,
@@ -43,6 +44,7 @@ export const commands: readonly CliCommand[] = [
   settingsResetCommand,
   kbImportCommand,
   ticketsImportCommand,
+  quizImportCommand,
   wecomMenuCommand,
   simCommand,
 ];

@@ -15,6 +15,7 @@ import { KbEntry, KbLinkSecret, KbTerm, KbTermStat } from '../features/knowledge
 import { Ticket, TicketMessage, TicketSequence } from '../features/ticket';
 import { ImportedTicket, RatingTask } from '../features/rating';
 import { CompletionEvent, CompletionRequest, CompletionSequence } from '../features/completion';
+import { PointsEntry, QuizAttempt, QuizLevel, QuizQuestion } from '../features/quiz';
 
 export const allEntities = [
   JobLock,
@@ -46,4 +47,8 @@ export const allEntities = [
   CompletionRequest,
   CompletionEvent,
   CompletionSequence,
+  QuizLevel,
+  QuizQuestion,
+  QuizAttempt,
+  PointsEntry,
 ];

@@ -10,6 +10,7 @@ import { AppError } from '../../errors';
 import { localDay } from '../../zoned-time';
 import { formatRefNo, nextCounterValue } from '../../db/ref-numbers';
 import { enqueue } from '../../notifications/enqueue';
+import { creditReportPoints } from '../quiz';
 import { readSetting } from '../settings';
 import { Department, departmentHandlersToAlert, Staff } from '../staff';
 import { ReportEvent, type ReportEventType } from './report-event.entity';
@@ -366,6 +367,8 @@ export async function closeReport(props: {
     data: { resolution: props.resolution, value },
   });
   await tellReporter(manager, updated, 'closed', props.note.trim(), `v${updated.version}:closed`, now);
+  // Converted leads and fixed hazards earn their reporter points, once per report (even after a reopen).
+  await creditReportPoints({ manager, report: updated, now });
   return updated;
 }
 

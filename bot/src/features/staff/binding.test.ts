@@ -163,7 +163,7 @@ describe('binding and the conversation engine, through the real webhook', () => 
       say('bind.alreadyBound', { staffNo: 'E1001', name: '张三' }),
     );
     expect(await say_(zhangsan, '我的')).toBe(say('bot.my.none'));
-    expect(await say_(zhangsan, '闯关')).toBe(say('bot.notYetAvailable', { command: '闯关' }));
+    expect(await say_(zhangsan, '通知')).toBe(say('bot.notYetAvailable', { command: '通知' }));
     expect(await say_(zhangsan, '今天天气怎么样')).toBe(say('bot.unknown'));
   });
 
