@@ -22,10 +22,10 @@ import {
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import { html, type SafeHtml } from './html';
 import { trustedKbMarkdown } from './kb-markdown';
+import { sendStoredPhoto } from './record-actions';
 import { setPageSecurityHeaders } from './security';
 
 const STYLESHEET = path.join(__dirname, 'static', 'app.css');
-const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
 
 export interface KbPublicDeps {
   readonly dataSource: () => DataSource;
@@ -166,9 +166,7 @@ export function createKbPublicRouter(deps: KbPublicDeps): Router<RequestState> {
     if (!entry) return;
     const key = /^\d{1,2}$/.test(ctx.params.index ?? '') ? entry.photos[Number(ctx.params.index)] : undefined;
     if (!key) return refuse(ctx, 404, 'web.kb.gone');
-    ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-    ctx.set('Cache-Control', 'private, max-age=3600');
-    ctx.body = await deps.storage.read(key);
+    await sendStoredPhoto(ctx, deps.storage, key, 3600);
   });
 
   return router as unknown as Router<RequestState>;

@@ -49,9 +49,9 @@ const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capabil
   },
   { key: 'ratingSelf', href: '/admin/ratings/me', label: 'web.nav.ratingSelf', capability: 'ratings.self' },
   {
-    key: 'ratingsTodo',
-    href: '/admin/ratings/todo',
-    label: 'web.nav.ratingsTodo',
+    key: 'ratingsPending',
+    href: '/admin/ratings/pending',
+    label: 'web.nav.ratingsPending',
     capability: 'ratings.rate',
   },
   { key: 'roster', href: '/admin/roster', label: 'web.nav.roster', capability: 'roster.read' },

@@ -17,7 +17,8 @@ export interface UploadedImage {
 
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
-function imageType(data: Buffer): Pick<UploadedImage, 'extension' | 'mimeType'> | undefined {
+/** The image type of uploaded bytes, from their signature (never the name or declared type). */
+export function imageType(data: Buffer): Pick<UploadedImage, 'extension' | 'mimeType'> | undefined {
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff)
     return { extension: 'jpg', mimeType: 'image/jpeg' };
   if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])))

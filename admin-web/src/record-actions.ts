@@ -7,16 +7,25 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { AppError, type ErrorCode } from '../../bot/src/errors';
 import { recordAudit } from '../../bot/src/features/audit';
+import type { Staff } from '../../bot/src/features/staff';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import type { AdminContext } from './context';
 import { withNotice } from './notice';
 
 const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
 
-/** Sends a stored photo (the caller has checked the reader may see the record it belongs to). */
-export async function sendStoredPhoto(ctx: AdminContext, storage: MediaStorage, key: string): Promise<void> {
+/**
+ * Sends a stored photo (the caller has checked the reader may see the record it belongs to). Any Koa
+ * context: the back office and the public handbook pages serve photos the same way.
+ */
+export async function sendStoredPhoto(
+  ctx: { type: string; body: unknown; set(field: string, value: string): void },
+  storage: MediaStorage,
+  key: string,
+  maxAgeSeconds = 86_400,
+): Promise<void> {
   ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-  ctx.set('Cache-Control', 'private, max-age=86400');
+  ctx.set('Cache-Control', `private, max-age=${maxAgeSeconds}`);
   ctx.body = await storage.read(key);
 }
 
@@ -69,6 +78,23 @@ export async function runAuditedAction<R extends ActedRecord>(
     conflictText: options.conflictText,
     page: options.page,
   });
+}
+
+/**
+ * The record named by the route's `:id`, if the signed-in reader may see it. A record they may not see is
+ * reported as missing, like one that does not exist: its existence is not theirs to know.
+ */
+export async function loadVisibleRecord<R>(
+  ctx: AdminContext,
+  label: string,
+  find: (id: number) => Promise<R | null>,
+  canSee: (user: Staff, record: R) => boolean,
+): Promise<R> {
+  const user = ctx.state.user;
+  const id = Number(ctx.params.id);
+  const record = Number.isSafeInteger(id) ? await find(id) : null;
+  if (!user || record === null || !canSee(user, record)) throw new AppError('NOT_FOUND', `${label} ${id}`);
+  return record;
 }
 
 const REFUSALS: ReadonlySet<ErrorCode> = new Set([

@@ -26,7 +26,7 @@ import { reportDetailRoutes } from './pages/report-detail';
 import { reportStatsRoutes } from './pages/report-stats';
 import { reportQueueRoutes } from './pages/reports';
 import { ratingReviewRoutes } from './pages/rating-review';
-import { ratingTodoRoutes } from './pages/rating-todo';
+import { ratingPendingRoutes } from './pages/rating-pending';
 import { ticketDetailRoutes } from './pages/ticket-detail';
 import { ticketStatsRoutes } from './pages/ticket-stats';
 import { ticketQueueRoutes } from './pages/tickets';
@@ -120,8 +120,8 @@ export const ADMIN_ROUTES: ReadonlyArray<{
   { method: 'GET', path: '/admin/ratings/sheet.csv', capability: 'ratings.review' },
   { method: 'GET', path: '/admin/ratings/sheet.xlsx', capability: 'ratings.review' },
   { method: 'GET', path: '/admin/ratings/me', capability: 'ratings.self' },
-  { method: 'GET', path: '/admin/ratings/todo', capability: 'ratings.rate' },
-  { method: 'POST', path: '/admin/ratings/todo/:id', capability: 'ratings.rate' },
+  { method: 'GET', path: '/admin/ratings/pending', capability: 'ratings.rate' },
+  { method: 'POST', path: '/admin/ratings/pending/:id', capability: 'ratings.rate' },
 ];
 
 function errorPage(ctx: AdminContext, status: number, text: string): void {
@@ -205,6 +205,6 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
   completionDetailRoutes(router, deps, guard);
   completionStatsRoutes(router, deps, guard);
   ratingReviewRoutes(router, deps, guard);
-  ratingTodoRoutes(router, deps, guard);
+  ratingPendingRoutes(router, deps, guard);
   return router as unknown as Router<RequestState>;
 }

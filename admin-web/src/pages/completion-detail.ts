@@ -27,17 +27,17 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { runAuditedAction, sendStoredPhoto } from '../record-actions';
+import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 import { waitedMinutes } from './completions';
 
-async function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<CompletionRequest> {
-  const user = ctx.state.user;
-  const id = Number(ctx.params.id);
-  const request = Number.isSafeInteger(id) ? await findCompletion(deps.dataSource().manager, id) : null;
-  if (!user || !request || !can(user, 'completions.read'))
-    throw new AppError('NOT_FOUND', `completion ${id}`);
-  return request;
+function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<CompletionRequest> {
+  return loadVisibleRecord(
+    ctx,
+    'completion',
+    (id) => findCompletion(deps.dataSource().manager, id),
+    (user) => can(user, 'completions.read'),
+  );
 }
 
 function eventLine(ctx: AdminContext, event: CompletionEvent, deps: AdminDeps): SafeHtml {

@@ -30,7 +30,9 @@ import type { AdminContext, AdminDeps, AdminMiddleware, AdminState } from '../co
 import { html, type SafeHtml } from '../html';
 import { trustedKbMarkdown } from '../kb-markdown';
 import { csrfField, formatTime, layout } from '../layout';
+import { imageType } from '../multipart';
 import { queryNotice, withNotice } from '../notice';
+import { sendStoredPhoto } from '../record-actions';
 import { checkCsrf } from '../security';
 import { queryText } from './query';
 
@@ -38,7 +40,6 @@ import { queryText } from './query';
 export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 const MAX_FILES_PER_SAVE = 6;
 const PAGE_SIZE = 50;
-const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
 
 type Notice = { readonly kind: 'ok' | 'error'; readonly text: string };
 
@@ -61,13 +62,6 @@ interface KbForm {
   readonly removePhotos: readonly string[];
   readonly uploads: readonly Upload[];
   readonly hasTooManyFiles: boolean;
-}
-
-/** The image type of uploaded bytes, from their signature; undefined for anything else. */
-export function imageExtension(data: Buffer): 'jpg' | 'png' | undefined {
-  if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'jpg';
-  if (data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'png';
-  return undefined;
 }
 
 /** Reads the entry form (multipart with photos, or urlencoded), with every part capped. */
@@ -429,7 +423,7 @@ function uploadProblems(form: KbForm, keptPhotos: number): KbProblem[] {
       key: 'kb.error.photoSize',
       params: { max: MAX_PHOTO_BYTES / 1024 / 1024 },
     });
-  else if (form.uploads.some((upload) => !imageExtension(upload.data)))
+  else if (form.uploads.some((upload) => !imageType(upload.data)))
     problems.push({ field: 'photos', key: 'kb.error.photoType' });
   if (form.hasTooManyFiles || keptPhotos + form.uploads.length > KB_LIMITS.photos)
     problems.push({ field: 'photos', key: 'kb.error.photoCount', params: { max: KB_LIMITS.photos } });
@@ -440,9 +434,9 @@ function uploadProblems(form: KbForm, keptPhotos: number): KbProblem[] {
 async function storePhotos(deps: AdminDeps, form: KbForm): Promise<string[]> {
   const keys: string[] = [];
   for (const upload of form.uploads) {
-    const extension = imageExtension(upload.data);
-    if (!extension) continue;
-    keys.push((await deps.storage.put(upload.data, extension, MIME[extension] ?? 'image/jpeg')).key);
+    const type = imageType(upload.data);
+    if (!type) continue;
+    keys.push((await deps.storage.put(upload.data, type.extension, type.mimeType)).key);
   }
   return keys;
 }
@@ -614,8 +608,6 @@ export function kbRoutes(
     const entry = await visibleEntry(ctx, deps);
     const key = /^\d{1,2}$/.test(ctx.params.index ?? '') ? entry.photos[Number(ctx.params.index)] : undefined;
     if (!key) throw new AppError('NOT_FOUND', 'photo');
-    ctx.type = MIME[key.slice(key.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
-    ctx.set('Cache-Control', 'private, max-age=86400');
-    ctx.body = await deps.storage.read(key);
+    await sendStoredPhoto(ctx, deps.storage, key);
   });
 }

@@ -25,7 +25,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { runAuditedAction, sendStoredPhoto } from '../record-actions';
+import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 
 /**
@@ -37,13 +37,8 @@ export function mapLink(latitude: number, longitude: number, label: string): str
   return `https://uri.amap.com/marker?${query.toString()}`;
 }
 
-async function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<Report> {
-  const user = ctx.state.user;
-  const id = Number(ctx.params.id);
-  const report = Number.isSafeInteger(id) ? await findReport(deps.dataSource().manager, id) : null;
-  // A report the reader may not see is reported as missing: its existence is not theirs to know.
-  if (!user || !report || !canSeeReport(user, report)) throw new AppError('NOT_FOUND', `report ${id}`);
-  return report;
+function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<Report> {
+  return loadVisibleRecord(ctx, 'report', (id) => findReport(deps.dataSource().manager, id), canSeeReport);
 }
 
 function eventLine(ctx: AdminContext, event: ReportEvent, deps: AdminDeps): SafeHtml {

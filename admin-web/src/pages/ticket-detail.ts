@@ -35,18 +35,13 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { readFormWithImages } from '../multipart';
-import { runAuditedAction, sendStoredPhoto } from '../record-actions';
+import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 import { mapLink } from './report-detail';
 import { isOverdue } from './tickets';
 
-async function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<Ticket> {
-  const user = ctx.state.user;
-  const id = Number(ctx.params.id);
-  const ticket = Number.isSafeInteger(id) ? await findTicket(deps.dataSource().manager, id) : null;
-  // Another department's ticket is reported as missing: its existence is not theirs to know.
-  if (!user || !ticket || !canSeeTicket(user, ticket)) throw new AppError('NOT_FOUND', `ticket ${id}`);
-  return ticket;
+function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<Ticket> {
+  return loadVisibleRecord(ctx, 'ticket', (id) => findTicket(deps.dataSource().manager, id), canSeeTicket);
 }
 
 function photoLinks(ticket: Ticket, keys: readonly string[], say: AdminState['say']): SafeHtml {

@@ -380,15 +380,15 @@ describe('two-way ratings', () => {
     });
     const web = new WebClient(bot.baseUrl);
     expect((await web.signIn('T2002', PASSWORD)).status).toBe(302);
-    const page = await web.get('/admin/ratings/todo');
+    const page = await web.get('/admin/ratings/pending');
     expect(page.status).toBe(200);
     expect(page.body).toContain(ticket.refNo);
     expect(page.body).toContain('王强（装维人员）');
-    const missing = await web.submit('/admin/ratings/todo', `/admin/ratings/todo/${task.id}`, {
+    const missing = await web.submit('/admin/ratings/pending', `/admin/ratings/pending/${task.id}`, {
       version: String(task.version),
     });
     expect(missing.status).toBe(400);
-    const done = await web.submit('/admin/ratings/todo', `/admin/ratings/todo/${task.id}`, {
+    const done = await web.submit('/admin/ratings/pending', `/admin/ratings/pending/${task.id}`, {
       version: String(task.version),
       stars: '5',
       tag_1: '1',
@@ -401,7 +401,7 @@ describe('two-way ratings', () => {
       tags: ['现场配合好'],
     });
     // Still editable within 24 h: shown under the editable list.
-    expect((await web.get('/admin/ratings/todo')).body).toContain(`data-task="${task.id}"`);
+    expect((await web.get('/admin/ratings/pending')).body).toContain(`data-task="${task.id}"`);
     // Nobody rates on another's behalf.
     const other = await manager().findOneByOrFail(RatingTask, {
       ticketId: ticket.id,
@@ -409,7 +409,7 @@ describe('two-way ratings', () => {
     });
     expect(
       (
-        await web.submit('/admin/ratings/todo', `/admin/ratings/todo/${other.id}`, {
+        await web.submit('/admin/ratings/pending', `/admin/ratings/pending/${other.id}`, {
           version: '1',
           stars: '3',
         })

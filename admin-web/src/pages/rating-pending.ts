@@ -33,24 +33,24 @@ async function taskForm(
   const tags = await ratingTagsFor(deps.dataSource().manager, task.rateeSide);
   const until =
     task.status === 'rated' && task.ratedAt
-      ? html`${say('web.ratingTodo.editableUntil')}
+      ? html`${say('web.ratingPending.editableUntil')}
         ${formatTime(ctx.state, new Date(task.ratedAt.getTime() + RATING_EDIT_WINDOW_MS), deps.timeZone)}`
-      : html`${say('web.ratingTodo.due')} ${formatTime(ctx.state, task.expiresAt, deps.timeZone)}`;
+      : html`${say('web.ratingPending.due')} ${formatTime(ctx.state, task.expiresAt, deps.timeZone)}`;
   return html`<form
     method="post"
-    action="/admin/ratings/todo/${task.id}"
+    action="/admin/ratings/pending/${task.id}"
     class="card rating"
     data-task="${task.id}"
   >
     ${csrfField(ctx.state)}
     <input type="hidden" name="version" value="${task.version}" />
     <p>
-      <strong>${say('web.ratingTodo.ticket')} ${task.ticketRef}</strong> ${task.summary}<br />
-      ${say('web.ratingTodo.ratee')}:
+      <strong>${say('web.ratingPending.ticket')} ${task.ticketRef}</strong> ${task.summary}<br />
+      ${say('web.ratingPending.ratee')}:
       ${ratee ? `${ratee.name}（${say(`rating.side.${task.rateeSide}`)}）` : '-'} · <small>${until}</small>
     </p>
     <fieldset>
-      <legend>${say('web.ratingTodo.stars')}</legend>
+      <legend>${say('web.ratingPending.stars')}</legend>
       ${[1, 2, 3, 4, 5].map(
         (stars) =>
           html`<label
@@ -69,7 +69,7 @@ async function taskForm(
       tags.length === 0
         ? ''
         : html`<fieldset>
-            <legend>${say('web.ratingTodo.tags')}</legend>
+            <legend>${say('web.ratingPending.tags')}</legend>
             ${tags.map(
               (tag, index) =>
                 html`<label
@@ -85,14 +85,14 @@ async function taskForm(
           </fieldset>`
     }
     <label
-      >${say('web.ratingTodo.comment')}
+      >${say('web.ratingPending.comment')}
       <textarea name="comment" maxlength="500" rows="2">${task.comment ?? ''}</textarea>
     </label>
-    <button type="submit">${say('web.ratingTodo.save')}</button>
+    <button type="submit">${say('web.ratingPending.save')}</button>
   </form>`;
 }
 
-async function todoPage(
+async function pendingPage(
   ctx: AdminContext,
   deps: AdminDeps,
   notice?: { kind: 'error' | 'ok'; text: string },
@@ -113,17 +113,17 @@ async function todoPage(
     Promise.all(tasks.map((task) => taskForm(ctx, deps, task, people)));
   const shown = notice ?? queryNotice(ctx);
   return layout(ctx.state, {
-    title: say('web.nav.ratingsTodo'),
-    active: 'ratingsTodo',
+    title: say('web.nav.ratingsPending'),
+    active: 'ratingsPending',
     ...(shown ? { notice: shown } : {}),
     body: html`<section id="ratings-pending">
-        ${pending.length === 0 ? html`<p id="ratings-none">${say('web.ratingTodo.none')}</p>` : await forms(pending)}
+        ${pending.length === 0 ? html`<p id="ratings-none">${say('web.ratingPending.none')}</p>` : await forms(pending)}
       </section>
       ${
         editable.length === 0
           ? ''
           : html`<section id="ratings-editable">
-              <h2>${say('web.ratingTodo.editable')}</h2>
+              <h2>${say('web.ratingPending.editable')}</h2>
               ${await forms(editable)}
             </section>`
       }`,
@@ -140,17 +140,17 @@ async function checkedTags(
   return offered.filter((_tag, index) => form[`tag_${index}`] === '1');
 }
 
-export function ratingTodoRoutes(
+export function ratingPendingRoutes(
   router: Router<AdminState>,
   deps: AdminDeps,
   guard: (capability: 'ratings.rate') => AdminMiddleware,
 ): void {
-  router.get('/admin/ratings/todo', guard('ratings.rate'), async (ctx) => {
+  router.get('/admin/ratings/pending', guard('ratings.rate'), async (ctx) => {
     ctx.type = 'html';
-    ctx.body = await todoPage(ctx, deps);
+    ctx.body = await pendingPage(ctx, deps);
   });
 
-  router.post('/admin/ratings/todo/:id', guard('ratings.rate'), async (ctx) => {
+  router.post('/admin/ratings/pending/:id', guard('ratings.rate'), async (ctx) => {
     const user = ctx.state.user;
     const form = await readCheckedForm(ctx);
     const id = Number(ctx.params.id);
@@ -176,9 +176,9 @@ export function ratingTodoRoutes(
         }),
       // The audit says that a rating was given or changed, never its stars or tags: ratings stay anonymous.
       reload: () => findRatingTask(deps.dataSource().manager, task.id),
-      render: (_current, notice) => todoPage(ctx, deps, notice),
-      conflictText: ctx.state.say('web.ratingTodo.conflict'),
-      page: '/admin/ratings/todo',
+      render: (_current, notice) => pendingPage(ctx, deps, notice),
+      conflictText: ctx.state.say('web.ratingPending.conflict'),
+      page: '/admin/ratings/pending',
     });
   });
 }
