@@ -15,6 +15,8 @@ import { CreateTickets1795332000000 } from './1795332000000-CreateTickets';
 import { CreateRatings1795336000000 } from './1795336000000-CreateRatings';
 import { CreateCompletionRequests1795334000000 } from './1795334000000-CreateCompletionRequests';
 import { CreateQuizzesAndPoints1795338000000 } from './1795338000000-CreateQuizzesAndPoints';
+import { AddQuizBankVersions1795340000000 } from './1795340000000-AddQuizBankVersions';
+import { CreateBroadcasts1795342000000 } from './1795342000000-CreateBroadcasts';
 
 export const allMigrations = [
   CreateJobLockAndSetting1795317671810,
@@ -28,4 +30,6 @@ export const allMigrations = [
   CreateCompletionRequests1795334000000,
   CreateRatings1795336000000,
   CreateQuizzesAndPoints1795338000000,
+  AddQuizBankVersions1795340000000,
+  CreateBroadcasts1795342000000,
 ];

@@ -29,7 +29,12 @@ export type Capability =
   | 'completions.stats'
   | 'ratings.review'
   | 'ratings.self'
-  | 'ratings.rate';
+  | 'ratings.rate'
+  | 'quiz.read'
+  | 'quiz.write'
+  | 'points.read'
+  | 'broadcast.read'
+  | 'broadcast.write';
 
 const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
   engineer: [],
@@ -50,8 +55,12 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'completions.stats',
     'kb.read',
     'kb.write',
+    // Reads the bank (to answer engineers about a question); DESIGN §1: admins maintain it.
+    'quiz.read',
     'ratings.self',
     'ratings.rate',
+    'broadcast.read',
+    'broadcast.write',
   ],
   tier3: [
     'home',
@@ -82,6 +91,9 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'completions.stats',
     'kb.read',
     'ratings.review',
+    'quiz.read',
+    'points.read',
+    'broadcast.read',
   ],
   admin: [
     'home',
@@ -106,6 +118,11 @@ const GRANTS: Readonly<Record<Role, readonly Capability[]>> = {
     'kb.write',
     'ratings.review',
     'ratings.rate',
+    'quiz.read',
+    'quiz.write',
+    'points.read',
+    'broadcast.read',
+    'broadcast.write',
   ],
 };
 

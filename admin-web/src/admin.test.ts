@@ -13,6 +13,8 @@ import {
 import { startFieldline, type RunningFieldline } from '../../bot/src/main';
 import { assignReport, submitReport } from '../../bot/src/features/report';
 import { createKbEntry } from '../../bot/src/features/knowledge';
+import { createTrainingVideo, EMPTY_AUDIENCE, saveArticleDraft } from '../../bot/src/features/broadcast';
+import { createQuizLevel, createQuizQuestion } from '../../bot/src/features/quiz';
 import { claimTicket, escalateTicket, submitTicket } from '../../bot/src/features/ticket';
 import { submitCompletion } from '../../bot/src/features/completion';
 import { t } from '../../bot/src/i18n';
@@ -34,6 +36,9 @@ describe('admin web', () => {
   let kbEntryId = 0;
   let ticketId = 0;
   let completionId = 0;
+  let quizQuestionId = 0;
+  let articleId = 0;
+  let videoId = 0;
   let photoKey = '';
 
   beforeAll(async () => {
@@ -155,6 +160,64 @@ describe('admin web', () => {
             isPublished: true,
           },
           author: 'ADMIN1',
+          now: new Date(),
+        })
+      ).id;
+      // A quiz question: one every role with quiz.read may open.
+      const quizLevel = await createQuizLevel({
+        manager,
+        actor: 'test',
+        now: new Date(),
+        input: { name: '入门', questionsPerAttempt: 5, passPercent: 80, points: 10 },
+      });
+      quizQuestionId = (
+        await createQuizQuestion({
+          manager,
+          actor: 'test',
+          now: new Date(),
+          form: {
+            levelId: quizLevel.id,
+            type: 'truefalse',
+            stem: 'ONU 上线前要注册 LOID',
+            options: [],
+            answer: '对',
+            explanation: '',
+            tags: [],
+            isActive: true,
+          },
+        })
+      ).id;
+      // A draft article and a training video, both with a cover: ones every role with broadcast.read may see.
+      articleId = (
+        await saveArticleDraft({
+          manager,
+          input: {
+            kind: 'notice',
+            title: '装维上门预约规范',
+            summary: '',
+            body: '上门前提前 30 分钟预约。',
+            coverKey: photo.key,
+            tags: [],
+            audience: { ...EMPTY_AUDIENCE, roles: ['engineer'] },
+            isUrgent: false,
+            smsGroups: [],
+            featuredWeek: null,
+          },
+          authorId: people.T2A!.id,
+          now: new Date(),
+        })
+      ).id;
+      videoId = (
+        await createTrainingVideo({
+          manager,
+          input: {
+            title: 'FTTH 三张照片标准',
+            description: '',
+            durationSeconds: 330,
+            url: 'https://video.example.com/ftth',
+            coverKey: photo.key,
+            isActive: true,
+          },
           now: new Date(),
         })
       ).id;
@@ -348,7 +411,13 @@ describe('admin web', () => {
                 ? completionId
                 : route.path.startsWith('/admin/kb/')
                   ? kbEntryId
-                  : people.T3NET!.id;
+                  : route.path.startsWith('/admin/quiz/questions/')
+                    ? quizQuestionId
+                    : route.path.startsWith('/admin/articles/')
+                      ? articleId
+                      : route.path.startsWith('/admin/videos/')
+                        ? videoId
+                        : people.T3NET!.id;
           const ids = { id: String(id), groupId: '1', staffId: String(user.id), index: '0', key: photoKey };
           const path = route.path.replace(/:(\w+)/g, (_whole, name: keyof typeof ids) => ids[name]);
           // No CSRF token: an allowed POST stops at the CSRF check, a denied one at the access check.

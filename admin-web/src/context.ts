@@ -14,6 +14,11 @@ export interface AdminDeps {
   readonly logger: Logger;
   /** PUBLIC_BASE_URL: decides whether cookies are `Secure`. */
   readonly publicBaseUrl: string | undefined;
+  /**
+   * Where links sent to members point (articles): PUBLIC_BASE_URL, or this service in development mode;
+   * undefined when neither (sending is refused then). Never the request's Host header.
+   */
+  readonly linkBaseUrl?: () => string | undefined;
   readonly timeZone: string;
   /** SESSION_SECRET, which signs public handbook links when set (see features/knowledge). */
   readonly sessionSecret?: string | undefined;

@@ -29,6 +29,10 @@ const NAV: ReadonlyArray<{ key: string; href: string; label: MessageKey; capabil
     capability: 'reports.stats',
   },
   { key: 'kb', href: '/admin/kb', label: 'web.nav.kb', capability: 'kb.read' },
+  { key: 'quiz', href: '/admin/quiz', label: 'web.nav.quiz', capability: 'quiz.read' },
+  { key: 'points', href: '/admin/points', label: 'web.nav.points', capability: 'points.read' },
+  { key: 'articles', href: '/admin/articles', label: 'web.nav.articles', capability: 'broadcast.read' },
+  { key: 'videos', href: '/admin/videos', label: 'web.nav.videos', capability: 'broadcast.read' },
   {
     key: 'ticketStats',
     href: '/admin/ticket-stats',

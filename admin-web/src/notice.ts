@@ -9,8 +9,14 @@ const NOTICES: ReadonlySet<MessageKey> = new Set<MessageKey>([
   'web.roster.unbound.done',
   'web.roster.passwordSet',
   'web.outbox.retried',
+  'web.broadcast.scheduledDone',
+  'web.broadcast.sendStarted',
+  'web.broadcast.cancelledDone',
+  'web.broadcast.remindedDone',
+  'web.broadcast.remindedNone',
+  'web.quiz.importDone',
 ]);
-const PARAMS = ['staffNo'] as const;
+const PARAMS = ['staffNo', 'count', 'created', 'updated', 'unchanged', 'levels'] as const;
 
 export function queryNotice(ctx: AdminContext): { kind: 'ok'; text: string } | undefined {
   const key = ctx.query.notice;

@@ -13,6 +13,9 @@ import { can, type Capability } from './access';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from './context';
 import { html } from './html';
 import { layout } from './layout';
+import { articleDetailRoutes } from './pages/article-detail';
+import { articleEditRoutes } from './pages/article-edit';
+import { articleListRoutes } from './pages/articles';
 import { auditRoutes } from './pages/audit';
 import { completionDetailRoutes } from './pages/completion-detail';
 import { completionStatsRoutes } from './pages/completion-stats';
@@ -21,6 +24,9 @@ import { accountRoutes, authRoutes } from './pages/auth';
 import { dutyRoutes } from './pages/duty';
 import { homeRoutes } from './pages/home';
 import { kbRoutes } from './pages/kb';
+import { pointsRoutes } from './pages/points';
+import { quizRoutes } from './pages/quiz';
+import { quizQuestionRoutes } from './pages/quiz-question';
 import { outboxRoutes } from './pages/outbox';
 import { reportDetailRoutes } from './pages/report-detail';
 import { reportStatsRoutes } from './pages/report-stats';
@@ -31,6 +37,7 @@ import { ticketDetailRoutes } from './pages/ticket-detail';
 import { ticketStatsRoutes } from './pages/ticket-stats';
 import { ticketQueueRoutes } from './pages/tickets';
 import { rosterRoutes } from './pages/roster';
+import { videoRoutes } from './pages/videos';
 import { adminContext } from './security';
 
 const STATIC_DIR = path.join(__dirname, 'static');
@@ -122,6 +129,44 @@ export const ADMIN_ROUTES: ReadonlyArray<{
   { method: 'GET', path: '/admin/ratings/me', capability: 'ratings.self' },
   { method: 'GET', path: '/admin/ratings/pending', capability: 'ratings.rate' },
   { method: 'POST', path: '/admin/ratings/pending/:id', capability: 'ratings.rate' },
+  { method: 'GET', path: '/admin/quiz', capability: 'quiz.read' },
+  { method: 'POST', path: '/admin/quiz/levels', capability: 'quiz.write' },
+  { method: 'POST', path: '/admin/quiz/levels/:id', capability: 'quiz.write' },
+  { method: 'POST', path: '/admin/quiz/levels/:id/move', capability: 'quiz.write' },
+  { method: 'POST', path: '/admin/quiz/import', capability: 'quiz.write' },
+  { method: 'GET', path: '/admin/quiz/export.csv', capability: 'quiz.read' },
+  { method: 'GET', path: '/admin/quiz/export.json', capability: 'quiz.read' },
+  { method: 'GET', path: '/admin/quiz/levels.csv', capability: 'quiz.read' },
+  { method: 'GET', path: '/admin/quiz/levels.json', capability: 'quiz.read' },
+  { method: 'GET', path: '/admin/quiz/questions', capability: 'quiz.read' },
+  { method: 'GET', path: '/admin/quiz/questions/new', capability: 'quiz.write' },
+  { method: 'POST', path: '/admin/quiz/questions', capability: 'quiz.write' },
+  { method: 'GET', path: '/admin/quiz/questions/:id', capability: 'quiz.read' },
+  { method: 'POST', path: '/admin/quiz/questions/:id', capability: 'quiz.write' },
+  { method: 'POST', path: '/admin/quiz/questions/:id/active', capability: 'quiz.write' },
+  { method: 'GET', path: '/admin/points', capability: 'points.read' },
+  { method: 'GET', path: '/admin/points.csv', capability: 'points.read' },
+  { method: 'GET', path: '/admin/points.xlsx', capability: 'points.read' },
+  { method: 'GET', path: '/admin/points/staff/:id', capability: 'points.read' },
+  { method: 'GET', path: '/admin/articles', capability: 'broadcast.read' },
+  { method: 'GET', path: '/admin/articles/new', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/articles/new', capability: 'broadcast.write' },
+  { method: 'GET', path: '/admin/articles/:id', capability: 'broadcast.read' },
+  { method: 'GET', path: '/admin/articles/:id/cover', capability: 'broadcast.read' },
+  { method: 'GET', path: '/admin/articles/:id/edit', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/articles/:id/edit', capability: 'broadcast.write' },
+  { method: 'GET', path: '/admin/articles/:id/send', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/articles/:id/send', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/articles/:id/cancel', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/articles/:id/remind', capability: 'broadcast.write' },
+  { method: 'GET', path: '/admin/videos', capability: 'broadcast.read' },
+  { method: 'GET', path: '/admin/videos/new', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/videos/new', capability: 'broadcast.write' },
+  { method: 'GET', path: '/admin/videos/:id', capability: 'broadcast.read' },
+  { method: 'POST', path: '/admin/videos/:id', capability: 'broadcast.write' },
+  { method: 'GET', path: '/admin/videos/:id/cover', capability: 'broadcast.read' },
+  { method: 'POST', path: '/admin/videos/:id/active', capability: 'broadcast.write' },
+  { method: 'POST', path: '/admin/videos/:id/move', capability: 'broadcast.write' },
 ];
 
 function errorPage(ctx: AdminContext, status: number, text: string): void {
@@ -206,5 +251,13 @@ export function createAdminRouter(deps: AdminDeps): Router<RequestState> {
   completionStatsRoutes(router, deps, guard);
   ratingReviewRoutes(router, deps, guard);
   ratingPendingRoutes(router, deps, guard);
+  quizRoutes(router, deps, guard);
+  quizQuestionRoutes(router, deps, guard);
+  pointsRoutes(router, deps, guard);
+  // The article form's routes first: `/admin/articles/new` is not an article id.
+  articleEditRoutes(router, deps, guard);
+  articleListRoutes(router, deps, guard);
+  articleDetailRoutes(router, deps, guard);
+  videoRoutes(router, deps, guard);
   return router as unknown as Router<RequestState>;
 }

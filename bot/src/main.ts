@@ -28,6 +28,8 @@ export interface StartOptions {
   readonly host?: string;
   /** Overrides config.port; 0 picks a free port (tests). */
   readonly port?: number;
+  /** Tests only: WECOM_API_BASE is a fake WeCom (see ServicesOptions.wecomApiIsFake). */
+  readonly wecomApiIsFake?: boolean;
 }
 
 export interface RunningFieldline {
@@ -57,6 +59,7 @@ export async function startFieldline(config: Config, options: StartOptions = {})
     selfBaseUrl: () => `http://127.0.0.1:${server?.address.port ?? config.port}`,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
+    ...(options.wecomApiIsFake ? { wecomApiIsFake: true } : {}),
   });
 
   if (config.services.has('web')) {

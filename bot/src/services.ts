@@ -21,8 +21,15 @@ import {
 } from './features/completion';
 import { inTransaction } from './db/transaction';
 import { createRatingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
-import { createQuizFlow, pointsFlow, quizExpiryJob } from './features/quiz';
+import { createQuizFlow, pointsFlow, quizExpiryJob, quizLeaderboardJob } from './features/quiz';
 import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
+import {
+  bestCaseWarningJob,
+  bestCaseWeeklyJob,
+  broadcastScheduledJob,
+  createBroadcastFlows,
+  type BroadcastLinkOptions,
+} from './features/broadcast';
 import {
   createTicketFlow,
   createTicketInputHandler,
@@ -36,6 +43,7 @@ import type { Logger } from './logger';
 import { createNotifications, type Notifications } from './notifications';
 import { createAdminRouter } from '../../admin-web/src/router';
 import { createKbPublicRouter } from '../../admin-web/src/kb-public';
+import { createArticlePublicRouter } from '../../admin-web/src/article-public';
 import { defaultQueues } from '../../admin-web/src/queue-registry';
 import { LocalDiskStorage } from './storage/local-disk';
 import type { MediaStorage } from './storage/media-storage';
@@ -47,6 +55,11 @@ export interface ServicesOptions {
   readonly owner: string;
   /** This service's own base URL (development mode points the WeCom client at the fake mounted here). */
   readonly selfBaseUrl: () => string;
+  /**
+   * Tests only: WECOM_API_BASE is a fake WeCom (bot/test/wecom.ts), which also serves the OAuth page, and
+   * member links may fall back to this service's own address — as in development mode.
+   */
+  readonly wecomApiIsFake?: boolean;
   readonly dispatcher?: Dispatcher;
   readonly replyBudgetMs?: number;
 }
@@ -89,6 +102,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     );
   }
 
+  // Development mode (the fake mounted above) or a test's fake: nothing a real member opens.
+  const isFakeWecom = devWecom !== undefined || options.wecomApiIsFake === true;
+  const links = broadcastLinks(config, isFakeWecom ? options.selfBaseUrl : undefined);
   const storage = new LocalDiskStorage(path.join(config.dataDir, 'media'));
   const wecom = createWecomChannel({
     storage,
@@ -106,6 +122,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     wecomThrottle: wecom.throttle,
     uploadStoredImage: async (key) =>
       wecom.api.uploadImage(await storage.read(key), key, key.endsWith('.png') ? 'image/png' : 'image/jpeg'),
+    sendWecomBatch: (users, message, sendOptions) => wecom.api.sendToMany(users, message, sendOptions),
     ...(config.orderSystem
       ? {
           orderSystem: {
@@ -128,6 +145,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       dataSource: options.dataSource,
       logger,
       publicBaseUrl: config.publicBaseUrl,
+      linkBaseUrl: () => links.baseUrl,
       timeZone: config.timeZone,
       sessionSecret: config.sessionSecret,
       storage,
@@ -138,6 +156,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
       storage,
       timeZone: config.timeZone,
       sessionSecret: config.sessionSecret,
+    }),
+    createArticlePublicRouter({
+      dataSource: options.dataSource,
+      storage,
+      timeZone: config.timeZone,
+      sessionSecret: config.sessionSecret,
+      linkBaseUrl: () => links.baseUrl,
+      identity: {
+        authorizeUrl: (redirectUri, state) =>
+          wecom.api.oauthAuthorizeUrl(redirectUri, state, isFakeWecom ? { authorizeBase: apiBase() } : {}),
+        userIdForCode: (code) => wecom.api.userIdForOAuthCode(code),
+      },
     }),
   );
   return {
@@ -158,6 +188,10 @@ export async function createServices(options: ServicesOptions): Promise<Services
       ratingRemindersJob({ timeZone: config.timeZone }),
       ratingSheetMailJob({ timeZone: config.timeZone, publicBaseUrl: config.publicBaseUrl }),
       quizExpiryJob,
+      quizLeaderboardJob({ timeZone: config.timeZone }),
+      broadcastScheduledJob(links),
+      bestCaseWeeklyJob({ timeZone: config.timeZone, links }),
+      bestCaseWarningJob({ timeZone: config.timeZone }),
     ],
     routers,
   };
@@ -179,6 +213,10 @@ export function defaultDispatcher(config: Config): Dispatcher {
       createRatingFlow({ timeZone }),
       createQuizFlow({ timeZone }),
       pointsFlow,
+      // Article links: PUBLIC_BASE_URL (this process's own port only in development mode).
+      ...createBroadcastFlows(
+        broadcastLinks(config, config.wecom ? undefined : () => `http://127.0.0.1:${config.port}`),
+      ),
     ],
     openItems: [reportOpenItems, ticketOpenItems, completionOpenItems],
     inputHandlers: [createTicketInputHandler({ timeZone })],
@@ -188,6 +226,20 @@ export function defaultDispatcher(config: Config): Dispatcher {
 /** Where links the bot sends should point: PUBLIC_BASE_URL, else this process on its own port. */
 function linkBaseUrl(config: Config): string {
   return config.publicBaseUrl ?? `http://127.0.0.1:${config.port}`;
+}
+
+/**
+ * How article links are made: PUBLIC_BASE_URL, signed with the public-link key. Without it only development
+ * mode with the fake WeCom (`fallback`) links to this service; otherwise the base is undefined and
+ * broadcasts are refused (UNAVAILABLE) rather than sent with links to 127.0.0.1.
+ */
+function broadcastLinks(config: Config, fallback: (() => string) | undefined): BroadcastLinkOptions {
+  return {
+    get baseUrl() {
+      return config.publicBaseUrl ?? fallback?.();
+    },
+    sessionSecret: config.sessionSecret,
+  };
 }
 
 /** The handbook as the ticket flow sees it: ranked entries with a plain-text summary, and signed links. */

@@ -25,3 +25,16 @@ export function countBy<T, K>(items: readonly T[], key: (item: T) => K): Array<[
   for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
   return [...counts].sort((a, b) => b[1] - a[1]);
 }
+
+/**
+ * Competition ranks ("1224"): for each value, 1 + how many values are larger, so the largest ranks 1,
+ * equal values share a rank and the next rank skips past them. Returned by value; one sort, then linear.
+ */
+export function competitionRanks(values: Iterable<number>): Map<number, number> {
+  const sorted = [...values].sort((a, b) => b - a);
+  const ranks = new Map<number, number>();
+  sorted.forEach((value, index) => {
+    if (!ranks.has(value)) ranks.set(value, index + 1);
+  });
+  return ranks;
+}

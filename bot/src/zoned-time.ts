@@ -82,3 +82,33 @@ export function isoWeek(at: Date, timeZone: string): string {
   const week = Math.ceil(((date.getTime() - yearStart.getTime()) / 86_400_000 + 1) / 7);
   return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
+
+/** True for a month written `YYYY-MM` with a real month (01–12). */
+export function isLocalMonth(value: string): boolean {
+  return /^\d{4}-(0[1-9]|1[0-2])$/.test(value);
+}
+
+/** The local month (`YYYY-MM`) `at` falls in. */
+export function localMonth(at: Date, timeZone: string): string {
+  return localDay(at, timeZone).slice(0, 7);
+}
+
+/** `YYYY-MM` of the month before `month`. */
+export function previousLocalMonth(month: string): string {
+  const [year = 0, number = 1] = month.split('-').map(Number);
+  return number === 1 ? `${year - 1}-12` : `${year}-${String(number - 1).padStart(2, '0')}`;
+}
+
+/** `YYYY-MM` of the month after `month`. */
+export function nextLocalMonth(month: string): string {
+  const [year = 0, number = 1] = month.split('-').map(Number);
+  return number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
+}
+
+/** The instants a local month (`YYYY-MM`) begins and ends ([from, to)). */
+export function localMonthRange(month: string, timeZone: string): { from: Date; to: Date } {
+  return {
+    from: zonedInstant(`${month}-01`, 0, timeZone),
+    to: zonedInstant(`${nextLocalMonth(month)}-01`, 0, timeZone),
+  };
+}

@@ -83,6 +83,8 @@ export async function startBot(options: {
   const running = await startFieldline(config, {
     port: 0,
     host: '127.0.0.1',
+    // The fake serves the OAuth page, and member links may point at this service (as in development).
+    wecomApiIsFake: true,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
     ...(options.jobs ? { jobs: options.jobs } : {}),

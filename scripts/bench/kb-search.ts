@@ -8,9 +8,10 @@
  *   node -r ./bot/test/ts-register.js scripts/bench/kb-search.ts [--entries 20000] [--queries 500]
  *        [--mysql | --mysql-url mysql://user@host:3306/db] [--skip-sqlite]
  *
- * SQLite always runs (a temporary file) unless --skip-sqlite. MySQL/MariaDB runs with --mysql
- * (mysql://root@127.0.0.1:3306/fieldline_bench_kb), --mysql-url, or when DATABASE_URL is set; that
- * database is dropped and created afresh, and dropped again at the end — never point it at real data.
+ * SQLite always runs (a temporary file) unless --skip-sqlite. MySQL/MariaDB runs only with --mysql: on
+ * --mysql-url, else DATABASE_URL when it names MySQL, else mysql://root@127.0.0.1:3306/fieldline_bench_kb.
+ * That database is dropped and created afresh, and dropped again at the end, so its name must contain
+ * "bench" — anything else is refused, never dropped.
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -272,9 +273,16 @@ async function main(): Promise<void> {
   const entries = Number(values.entries);
   const queries = Number(values.queries);
   const configured = loadConfig().database;
-  const mysqlUrl =
-    values['mysql-url'] ??
-    (values.mysql ? DEFAULT_MYSQL : configured.kind === 'mysql' ? configured.url : undefined);
+  // The database is dropped: only on an explicit --mysql, and only one named for benchmarks.
+  const mysqlUrl = values.mysql
+    ? (values['mysql-url'] ?? (configured.kind === 'mysql' ? configured.url : DEFAULT_MYSQL))
+    : undefined;
+  if (!values.mysql && (values['mysql-url'] || configured.kind === 'mysql'))
+    console.log('MySQL/MariaDB skipped: pass --mysql to run it (its database is dropped).');
+  if (mysqlUrl && !splitMysqlUrl(mysqlUrl).database.toLowerCase().includes('bench'))
+    throw new Error(
+      `refusing to drop database "${splitMysqlUrl(mysqlUrl).database}": a benchmark database name must contain "bench"`,
+    );
 
   if (!values['skip-sqlite']) {
     const dir = mkdtempSync(path.join(tmpdir(), 'fieldline-kb-bench-'));

@@ -26,7 +26,7 @@ import { kbImportCommand } from './kb.command';
 import { settingsListCommand, settingsResetCommand, settingsSetCommand } from './settings.command';
 import { simCommand, wecomMenuCommand } from './wecom.command';
 import { ticketsImportCommand } from './tickets.command';
-import { quizImportCommand } from './quiz.command';
+import { quizExportCommand, quizImportCommand } from './quiz.command';
 
 export const commands: readonly CliCommand[] = [
   migrateCommand,
@@ -45,6 +45,7 @@ export const commands: readonly CliCommand[] = [
   kbImportCommand,
   ticketsImportCommand,
   quizImportCommand,
+  quizExportCommand,
   wecomMenuCommand,
   simCommand,
 ];

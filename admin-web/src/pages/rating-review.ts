@@ -9,7 +9,6 @@ import {
   evaluationSheet,
   MIN_RATINGS_SHOWN,
   ownRatingSummary,
-  previousMonth,
   ratingReview,
   ratingReviewCsv,
   sheetWorkbook,
@@ -20,7 +19,7 @@ import {
 } from '../../../bot/src/features/rating';
 import { findStaffById, listDepartments, staffByIds } from '../../../bot/src/features/staff';
 import { AppError } from '../../../bot/src/errors';
-import { localDay } from '../../../bot/src/zoned-time';
+import { isLocalMonth, localDay, localMonth, previousLocalMonth } from '../../../bot/src/zoned-time';
 import type { AdminContext, AdminDeps, AdminMiddleware, AdminState } from '../context';
 import { html, type SafeHtml } from '../html';
 import { layout } from '../layout';
@@ -323,8 +322,8 @@ export function ratingReviewRoutes(
   const sheetFor = async (ctx: AdminContext) => {
     const now = new Date();
     const asked = queryText(ctx, 'month');
-    const current = localDay(now, deps.timeZone).slice(0, 7);
-    const month = /^\d{4}-(0[1-9]|1[0-2])$/.test(asked) && asked <= current ? asked : previousMonth(current);
+    const current = localMonth(now, deps.timeZone);
+    const month = isLocalMonth(asked) && asked <= current ? asked : previousLocalMonth(current);
     return evaluationSheet(deps.dataSource().manager, { month, now, timeZone: deps.timeZone });
   };
 

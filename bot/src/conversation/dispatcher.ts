@@ -108,7 +108,15 @@ function intentOf(message: InboundMessage, media: MediaAttachment | undefined): 
         case 'template_card_event':
           // The clicked button's key arrives as the EventKey (https://developer.work.weixin.qq.com/document/path/90240).
           return message.eventKey
-            ? { kind: 'card', input: { kind: 'card', key: message.eventKey, cardTaskId: message.taskId } }
+            ? {
+                kind: 'card',
+                input: {
+                  kind: 'card',
+                  key: message.eventKey,
+                  cardTaskId: message.taskId,
+                  selected: message.selectedItems,
+                },
+              }
             : { kind: 'silent' };
         default:
           return { kind: 'silent' }; // LOCATION reports, view, unsubscribe, pic_* (the photos follow as messages)
@@ -168,7 +176,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         // Unbound: only the binding flow, whatever is sent.
         if (current && !current.requiresBinding && intent.kind === 'input')
           return continueFlow(current, intent.input);
-        if (isCommandWord(intent, 'cancel') && current) return endFlow('bot.cancelled');
+        if (isCommandWord(intent, 'cancel') && current) return cancelFlow(current);
         if (bindFlow && intent.kind === 'command' && intent.command === bindFlow.command)
           return startFlow(bindFlow, intent.argument);
         return text('bind.prompt');
@@ -178,8 +186,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         const isSubscribe = message.type === 'event' && message.event === 'subscribe';
         return isSubscribe && !current ? text('bot.welcome') : []; // opening the app needs no answer
       }
-      if (isCommandWord(intent, 'cancel'))
-        return current ? endFlow('bot.cancelled') : text('bot.nothingToCancel');
+      if (isCommandWord(intent, 'cancel')) return current ? cancelFlow(current) : text('bot.nothingToCancel');
       if (isCommandWord(intent, 'help')) return [textReply(helpText(flows, staff, say))];
       if (intent.kind === 'card') return clickCard(current, intent.input);
 
@@ -189,8 +196,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
         return continueFlow(current, { kind: 'text', text: message.type === 'text' ? message.content : '' });
       }
       if (intent.kind === 'command') {
-        const switched = current ? [textReply(say('bot.switchedFlow'))] : [];
-        if (current) clearFlow();
+        const switched = current ? await leaveFlow(current, 'bot.switchedFlow') : [];
         return [...switched, ...(await runCommand(intent.command, intent.argument))];
       }
       if (intent.kind === 'input') {
@@ -221,8 +227,7 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       const step = await owner.handle(context, '', undefined, input);
       // A click the owner settles at once (a stale or foreign card) leaves the flow in progress alone.
       if (step.kind === 'done') return step.replies;
-      const switched = current ? [textReply(say('bot.switchedFlow'))] : [];
-      if (current) clearFlow();
+      const switched = current ? await leaveFlow(current, 'bot.switchedFlow') : [];
       return [...switched, ...apply(owner, step)];
     }
 
@@ -265,9 +270,18 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
       session.draft = null;
     }
 
-    function endFlow(key: MessageKey): readonly BotReply[] {
+    /**
+     * The person leaves `flow` while it waits: the flow settles what it holds open (same transaction),
+     * then the session forgets it; the reply is `key` plus whatever the flow adds.
+     */
+    async function leaveFlow(flow: Flow, key: MessageKey): Promise<readonly BotReply[]> {
+      const note = await flow.abandon?.(context, session.step ?? '', session.draft);
       clearFlow();
-      return text(key);
+      return [textReply(note ? `${say(key)}\n${note}` : say(key))];
+    }
+
+    function cancelFlow(flow: Flow): Promise<readonly BotReply[]> {
+      return leaveFlow(flow, 'bot.cancelled');
     }
 
     function keepPhoto(photo: MediaAttachment): readonly BotReply[] {

@@ -28,8 +28,19 @@ export type FlowInput =
       readonly label: string;
     }
   | { readonly kind: 'scan'; readonly code: string }
-  /** A button clicked on a WeCom template card (`template_card_event`): the button's key and the card. */
-  | { readonly kind: 'card'; readonly key: string; readonly cardTaskId: string };
+  /**
+   * A button clicked on a WeCom template card (`template_card_event`): the button's key and the card, and
+   * for a vote or multiple-choice card the options ticked per question key (empty for button cards).
+   */
+  | {
+      readonly kind: 'card';
+      readonly key: string;
+      readonly cardTaskId: string;
+      readonly selected?: ReadonlyArray<{
+        readonly questionKey: string;
+        readonly optionIds: readonly string[];
+      }>;
+    };
 
 export type FlowStep<D> =
   | {
@@ -64,4 +75,11 @@ export interface Flow<D = unknown> {
   readonly cardKeyPrefix?: string;
   start(context: FlowContext, argument: string, photos: readonly string[]): Promise<FlowStep<D>>;
   handle(context: FlowContext, step: string, draft: D, input: FlowInput): Promise<FlowStep<D>>;
+  /**
+   * The person leaves the flow while it waits (取消, or another command or card starts another flow), in
+   * the same transaction: settle what the flow holds open (a quiz attempt ends as abandoned). Returns a
+   * line added to the engine's "cancelled" or "switched" reply, if the person should know more.
+   * Not called when the session times out (the feature's own expiry handles that).
+   */
+  abandon?(context: FlowContext, step: string, draft: D): Promise<string | undefined>;
 }

@@ -48,6 +48,7 @@ export const APP_MENU: readonly MenuGroup[] = [
       { name: '三级支撑评价', key: 'RATING', command: '评价' },
       { name: '优秀案例', key: 'BEST_CASES', command: '案例' },
       { name: '培训视频', key: 'VIDEOS', command: '视频' },
+      { name: '通知公告', key: 'NOTICES', command: '通知' },
     ],
   },
 ];

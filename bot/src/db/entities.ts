@@ -16,6 +16,7 @@ import { Ticket, TicketMessage, TicketSequence } from '../features/ticket';
 import { ImportedTicket, RatingTask } from '../features/rating';
 import { CompletionEvent, CompletionRequest, CompletionSequence } from '../features/completion';
 import { PointsEntry, QuizAttempt, QuizLevel, QuizQuestion } from '../features/quiz';
+import { Article, ArticleRecipient, ArticleReminder, TrainingVideo } from '../features/broadcast';
 
 export const allEntities = [
   JobLock,
@@ -51,4 +52,8 @@ export const allEntities = [
   QuizQuestion,
   QuizAttempt,
   PointsEntry,
+  Article,
+  ArticleRecipient,
+  ArticleReminder,
+  TrainingVideo,
 ];

@@ -7,6 +7,7 @@
 import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../db/raw-sql';
 import { afterCommit } from '../db/transaction';
+import { findBatchRecipients } from './batches';
 import { OutboxMessage, type OutboxChannel, type RecipientKind, type Urgency } from './outbox.entity';
 import { notifyOutbox } from './signal';
 import { findTemplate } from './templates';
@@ -17,7 +18,9 @@ export type Recipient =
   /** A member's verified WeCom UserID (from a signed callback); WeCom channel only. */
   | { readonly wecomUser: string }
   /** Another system, for its own channel (`orders`: the order system). */
-  | { readonly system: 'orders' };
+  | { readonly system: 'orders' }
+  /** One WeCom message to a batch of up to 1,000 members, by a ref registered in batches.ts. */
+  | { readonly batch: string };
 
 export interface EnqueueProps {
   readonly channel: OutboxChannel;
@@ -41,6 +44,11 @@ function recipientColumns(
 ): { recipientKind: RecipientKind; recipientRef: string } {
   if ('staffId' in to) return { recipientKind: 'staff', recipientRef: String(to.staffId) };
   if ('group' in to) return { recipientKind: 'group', recipientRef: to.group };
+  if ('batch' in to) {
+    if (channel !== 'wecom') throw new Error('a batch can only receive WeCom pushes');
+    if (to.batch.length > 64 || !findBatchRecipients(to.batch)) throw new Error(`unknown batch ${to.batch}`);
+    return { recipientKind: 'batch', recipientRef: to.batch };
+  }
   if ('system' in to) {
     if (channel !== 'orders') throw new Error('a system recipient needs its own channel');
     return { recipientKind: 'system', recipientRef: to.system };

@@ -15,7 +15,7 @@ import { EmailChannel } from './channels/email';
 import { LogSmsChannel } from './channels/sms-log';
 import { TwilioSmsChannel } from './channels/sms-twilio';
 import { OrderSystemChannel, type OrderSystemOptions } from './channels/order-system';
-import { WecomPushChannel } from './channels/wecom';
+import { WecomPushChannel, type BatchSender } from './channels/wecom';
 import { drainOutboxJob } from './outbox.job';
 import { OutboxRelay } from './relay';
 import { TWILIO_STATUS_PATH, twilioStatusRoutes } from './twilio-status.routes';
@@ -24,6 +24,13 @@ export { enqueue, type EnqueueProps, type Enqueued, type Recipient } from './enq
 export { OutboxMessage, type OutboxChannel, type OutboxStatus, type Urgency } from './outbox.entity';
 export { OutboxRelay, type DrainResult } from './relay';
 export { quietHoursSetting } from './quiet-hours';
+export {
+  WECOM_BATCH_LIMIT,
+  defineBatchRecipients,
+  type BatchAudience,
+  type BatchOutcome,
+  type BatchRecipients,
+} from './batches';
 export { defineTemplate, findTemplate, type NotificationTemplate } from './templates';
 export { retryOutboxMessage, listOutbox, countDeadOutbox } from './outbox.commands';
 
@@ -43,6 +50,8 @@ export function createNotifications(options: {
   readonly orderSystem?: OrderSystemOptions;
   /** Uploads a stored photo to WeCom for an image message; returns its MediaId. */
   readonly uploadStoredImage?: (key: string) => Promise<string>;
+  /** message/send to a batch of up to 1,000 members (broadcasts). */
+  readonly sendWecomBatch?: BatchSender;
   readonly logger: Logger;
 }): Notifications {
   const { config, logger } = options;
@@ -61,7 +70,7 @@ export function createNotifications(options: {
       : new LogSmsChannel(path.join(config.dataDir, 'sms.log'), log);
   const channels: ChannelSet = {
     sms,
-    wecom: new WecomPushChannel(options.wecomThrottle, options.uploadStoredImage),
+    wecom: new WecomPushChannel(options.wecomThrottle, options.uploadStoredImage, options.sendWecomBatch),
     ...(options.orderSystem ? { orders: new OrderSystemChannel(options.orderSystem) } : {}),
     ...(config.mail
       ? { email: new EmailChannel({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) }

@@ -18,7 +18,9 @@ export function listOutbox(
 
 /**
  * Puts a dead (or waiting) row back in line to be sent now, with a fresh attempt budget. Rows already
- * sent are refused: sending them again would be a second message, not a retry.
+ * sent are refused: sending them again would be a second message, not a retry. A WeCom batch given up
+ * because its first attempt was older than WeCom's duplicate-check window starts afresh: the operator
+ * accepts that members who got it then may get it again (relay.ts).
  */
 export async function retryOutboxMessage(props: {
   readonly manager: EntityManager;
@@ -43,6 +45,7 @@ export async function retryOutboxMessage(props: {
       lastError: null,
       claimToken: null,
       leaseUntil: null,
+      ...(row.recipientKind === 'batch' ? { uncertainSince: null } : {}),
     },
   );
   return props.manager.findOneByOrFail(OutboxMessage, { id: row.id });

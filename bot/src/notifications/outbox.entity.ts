@@ -6,9 +6,10 @@ export const OUTBOX_CHANNELS = ['sms', 'email', 'wecom', 'orders'] as const;
 export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
 /**
  * `staff` by id; `group` by duty-group key (expanded at send time); `wecom_user` for a verified UserID;
- * `system` for another system (the order system), named by the channel's own configuration.
+ * `system` for another system (the order system), named by the channel's own configuration; `batch` for
+ * one WeCom message to up to 1,000 members, named by a ref its feature resolves at send time (batches.ts).
  */
-export type RecipientKind = 'staff' | 'group' | 'wecom_user' | 'system';
+export type RecipientKind = 'staff' | 'group' | 'wecom_user' | 'system' | 'batch';
 export type Urgency = 'normal' | 'urgent';
 /**
  * pending → sending → sent, or back to pending with a backoff, or dead after the last attempt or a
@@ -32,7 +33,7 @@ export class OutboxMessage {
   @Column({ name: 'recipient_kind', type: 'varchar', length: 12 })
   recipientKind!: RecipientKind;
 
-  /** Staff id, duty-group key or WeCom UserID, per `recipientKind`. */
+  /** Staff id, duty-group key, WeCom UserID or batch ref, per `recipientKind`. */
   @Column({ name: 'recipient_ref', type: 'varchar', length: 64 })
   recipientRef!: string;
 

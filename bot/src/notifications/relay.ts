@@ -8,17 +8,35 @@
  * ran out (it crashed, or hung) can no longer overwrite the row. Delivery is therefore at least once: a
  * relay that dies after the provider accepted a message but before recording it causes one duplicate,
  * visible as two provider ids in the log.
+ *
+ * Batch rows (one WeCom message to up to 1,000 members, batches.ts) go out as ONE message/send call with
+ * WeCom's duplicate check on (4 hours). Before the first call the row's `uncertain_since` is stamped (with
+ * the lease renewed, guarded by the claim): from then on the batch may have reached WeCom, so
+ *  - it is never held for quiet hours again (only a batch not yet attempted waits for the morning);
+ *  - it is resent only as the identical request (members frozen by the feature, content from the row), and
+ *    only while its first attempt is within the duplicate-check window minus {@link RESEND_MARGIN_MS}.
+ *    Older, it is given up (dead, with a lastError saying why) instead of resent blindly; an operator may
+ *    still retry it (outbox:retry / the outbox page), accepting that some members may get it twice.
+ *
+ * Pacing of batch calls ({@link RelayOptions.batchLimits}) is per relay process and in memory only: it
+ * keeps one process from bursting, is forgotten on restart, and is not shared between instances. Batch
+ * calls bypass the per-member MemberThrottle; every member is in at most one batch of an article, so a
+ * broadcast adds one message per member, but the per-member limits are not enforced across broadcasts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../db/transaction';
+import { MAX_DUPLICATE_CHECK_SECONDS } from '../channels/wecom/api-client';
+import { WECOM_MEMBER_LIMITS, type ThrottleLimits } from '../channels/wecom/throttle';
 import { findStaffById, resolveGroupRecipients, type Staff } from '../features/staff';
 import { readSetting } from '../features/settings';
 import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n';
 import type { Logger } from '../logger';
+import { findBatchRecipients, type BatchAudience, type BatchOutcome, type BatchRecipients } from './batches';
 import {
   PermanentSendError,
   UncertainSendError,
+  type BatchSendOutcome,
   type ChannelSet,
   type DeliveryTarget,
 } from './channels/channel';
@@ -38,6 +56,12 @@ export interface RelayOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly batchSize?: number;
+  /**
+   * Batch message/send calls this relay process makes per rolling minute and hour (in memory, not shared
+   * with other instances); a batch over the budget waits (pending, due when a slot frees) without blocking
+   * other rows. Defaults to WeCom's per-member limits.
+   */
+  readonly batchLimits?: ThrottleLimits;
 }
 
 export interface DrainResult {
@@ -55,12 +79,18 @@ const DUE =
   "((status = 'pending' AND next_attempt_at <= :now) OR (status = 'sending' AND lease_until < :now))";
 /** An uncertain SMS is looked up again after this long (the provider's list needs a moment). */
 const UNCERTAIN_RECHECK_MS = 30_000;
+/** Room left in WeCom's duplicate-check window for the resend itself (a slow call, clock skew). */
+export const RESEND_MARGIN_MS = 15 * 60_000;
+/** A batch first attempted longer ago than this is not resent: WeCom would no longer suppress it. */
+export const BATCH_RESEND_WINDOW_MS = MAX_DUPLICATE_CHECK_SECONDS * 1000 - RESEND_MARGIN_MS;
 
 export class OutboxRelay {
   private readonly clock: () => Date;
   private draining: Promise<DrainResult> | undefined;
   private drainAgain = false;
   private unsubscribe: (() => void) | undefined;
+  /** When this relay process made its recent batch calls (ms), for pacing; in memory only. */
+  private readonly batchCalls: number[] = [];
 
   constructor(private readonly options: RelayOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -180,6 +210,7 @@ export class OutboxRelay {
     const log = this.options.logger.child({ outboxId: row.id, channel: row.channel, template: row.template });
     try {
       if (row.recipientKind === 'group') return await this.expand(row, log);
+      if (row.recipientKind === 'batch') return await this.sendBatch(row, quiet, log);
       const template = findTemplate(row.template);
       if (!template) return await this.kill(row, `unknown template ${row.template}`, log);
       const channel = this.options.channels[row.channel];
@@ -189,17 +220,7 @@ export class OutboxRelay {
 
       if (template.quietHours === 'hold' && row.urgency === 'normal' && !row.isOnDuty) {
         const until = quietHoursEnd(this.clock(), this.options.timeZone, quiet);
-        if (until) {
-          const held = await this.update(row, {
-            status: 'pending',
-            nextAttemptAt: until,
-            attempts: Math.max(0, row.attempts - 1),
-            claimToken: null,
-            leaseUntil: null,
-            lastError: `held for quiet hours until ${until.toISOString()}`,
-          });
-          return held ? 'held' : 'lost';
-        }
+        if (until) return await this.hold(row, until, `held for quiet hours until ${until.toISOString()}`);
       }
 
       const rendered = template.render(template.schema.parse(row.data), target.locale);
@@ -217,6 +238,126 @@ export class OutboxRelay {
     } catch (error) {
       return this.fail(row, error, log);
     }
+  }
+
+  /** Puts a claimed row back to wait until `until`, without counting the attempt. */
+  private async hold(row: OutboxMessage, until: Date, reason: string): Promise<Outcome> {
+    const held = await this.update(row, {
+      status: 'pending',
+      nextAttemptAt: until,
+      attempts: Math.max(0, row.attempts - 1),
+      claimToken: null,
+      leaseUntil: null,
+      lastError: reason,
+    });
+    return held ? 'held' : 'lost';
+  }
+
+  /** One message/send call for a whole batch (see the module comment); errors go to `fail` in handle. */
+  private async sendBatch(row: OutboxMessage, quiet: QuietHours, log: Logger): Promise<Outcome> {
+    const template = findTemplate(row.template);
+    if (!template) return this.kill(row, `unknown template ${row.template}`, log);
+    const channel = this.options.channels[row.channel];
+    if (!channel?.sendBatch) return this.kill(row, `channel ${row.channel} cannot send batches`, log);
+    const batches = findBatchRecipients(row.recipientRef);
+    if (!batches) return this.kill(row, `nothing resolves batch ${row.recipientRef}`, log);
+    // Set before the first call: the batch may have reached WeCom since then (module comment).
+    const firstAttemptAt = row.uncertainSince;
+    if (firstAttemptAt && this.clock().getTime() - firstAttemptAt.getTime() > BATCH_RESEND_WINDOW_MS)
+      return this.kill(
+        row,
+        `not resent: first attempted at ${firstAttemptAt.toISOString()}, longer ago than WeCom's ` +
+          `${MAX_DUPLICATE_CHECK_SECONDS / 3600}-hour duplicate check covers, so members who got it then ` +
+          'would get it again; retry it by hand (outbox:retry) only if that is acceptable',
+        log,
+      );
+    if (!firstAttemptAt && template.quietHours === 'hold' && row.urgency === 'normal') {
+      const until = quietHoursEnd(this.clock(), this.options.timeZone, quiet);
+      if (until) return this.hold(row, until, `held for quiet hours until ${until.toISOString()}`);
+    }
+    const audience = await batches.resolve(this.options.dataSource().manager, row.recipientRef);
+    if ('refused' in audience) return this.kill(row, audience.refused, log);
+    if (audience.addresses.length === 0)
+      return this.markBatchSent(row, batches, audience, { providerId: 'none', invalidAddresses: [] }, log);
+    // A resend repeats a call already counted (WeCom suppresses it), so only first attempts are paced.
+    const wait = firstAttemptAt ? 0 : this.batchWaitMs();
+    if (wait > 0)
+      return this.hold(
+        row,
+        new Date(this.clock().getTime() + wait),
+        'paced: WeCom batch calls per minute/hour (this process)',
+      );
+    // Renew the lease (the drain may have spent it on earlier rows) and stamp the first attempt; a row
+    // another relay has taken over meanwhile is left to it.
+    const now = this.clock();
+    const stillOurs = await this.update(row, {
+      leaseUntil: new Date(now.getTime() + (this.options.leaseMs ?? 60_000)),
+      ...(firstAttemptAt ? {} : { uncertainSince: now }),
+    });
+    if (!stillOurs) return 'lost';
+    this.batchCalls.push(now.getTime());
+    const rendered = template.render(template.schema.parse(row.data), audience.locale);
+    const outcome = await channel.sendBatch(audience.addresses, rendered, { outboxId: row.id });
+    return this.markBatchSent(row, batches, audience, outcome, log);
+  }
+
+  /** Milliseconds until this relay may make another batch call (0 = now). */
+  private batchWaitMs(): number {
+    const limits = this.options.batchLimits ?? WECOM_MEMBER_LIMITS;
+    const now = this.clock().getTime();
+    while ((this.batchCalls[0] ?? now) <= now - 3_600_000) this.batchCalls.shift();
+    const lastMinute = this.batchCalls.filter((at) => at > now - 60_000);
+    let wait = 0;
+    if (lastMinute.length >= limits.perMinute)
+      wait = (lastMinute[lastMinute.length - limits.perMinute] ?? now) + 60_000 - now;
+    if (this.batchCalls.length >= limits.perHour)
+      wait = Math.max(
+        wait,
+        (this.batchCalls[this.batchCalls.length - limits.perHour] ?? now) + 3_600_000 - now,
+      );
+    return Math.max(0, wait);
+  }
+
+  private async markBatchSent(
+    row: OutboxMessage,
+    batches: BatchRecipients,
+    audience: BatchAudience,
+    outcome: BatchSendOutcome,
+    log: Logger,
+  ): Promise<Outcome> {
+    const refused = new Set(outcome.invalidAddresses);
+    const invalid = audience.addresses.filter((address) => refused.has(address));
+    const settled: BatchOutcome = {
+      status: 'sent',
+      delivered: audience.addresses.filter((address) => !refused.has(address)),
+      invalid,
+      at: this.clock(),
+    };
+    const ok = await inTransaction(this.options.dataSource(), async (manager) => {
+      const owned = await this.update(
+        row,
+        {
+          status: 'sent',
+          providerId: outcome.providerId.slice(0, 64),
+          providerStatus: invalid.length > 0 ? 'partial' : (outcome.providerStatus?.slice(0, 16) ?? 'sent'),
+          resolvedAddress: `${audience.addresses.length} users`,
+          sentAt: settled.at,
+          claimToken: null,
+          leaseUntil: null,
+          uncertainSince: null,
+          lastError: invalid.length > 0 ? `invaliduser: ${invalid.join('|')}`.slice(0, 2000) : null,
+        },
+        manager,
+      );
+      if (owned) await batches.settle(manager, row.recipientRef, settled);
+      return owned;
+    });
+    if (ok)
+      log.info(
+        { providerId: outcome.providerId, users: audience.addresses.length, invalid: invalid.length },
+        'batch sent',
+      );
+    return ok ? 'sent' : 'lost';
   }
 
   private async resolve(row: OutboxMessage): Promise<DeliveryTarget | string> {
@@ -307,12 +448,26 @@ export class OutboxRelay {
   }
 
   private async kill(row: OutboxMessage, reason: string, log: Logger): Promise<Outcome> {
-    const ok = await this.update(row, {
-      status: 'dead',
+    const changes = {
+      status: 'dead' as const,
       claimToken: null,
       leaseUntil: null,
       lastError: reason.slice(0, 2000),
-    });
+    };
+    const batches = row.recipientKind === 'batch' ? findBatchRecipients(row.recipientRef) : undefined;
+    const ok = batches
+      ? await inTransaction(this.options.dataSource(), async (manager) => {
+          const owned = await this.update(row, changes, manager);
+          if (owned)
+            await batches.settle(manager, row.recipientRef, {
+              status: 'dead',
+              delivered: [],
+              invalid: [],
+              at: this.clock(),
+            });
+          return owned;
+        })
+      : await this.update(row, changes);
     if (ok) log.error({ reason }, 'notification dead');
     return ok ? 'dead' : 'lost';
   }

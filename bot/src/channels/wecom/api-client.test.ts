@@ -79,6 +79,17 @@ describe('WeCom API client', () => {
     ]);
   });
 
+  it('sends readers to open.weixin.qq.com for OAuth whatever WECOM_API_BASE is, unless told the fake serves it', () => {
+    // The client here talks to the fake on 127.0.0.1 (as a production egress proxy would be another host).
+    const api = client();
+    const real = new URL(api.oauthAuthorizeUrl('https://fieldline.example.com/articles/1?e=1&s=x', 'read'));
+    expect(`${real.origin}${real.pathname}`).toBe('https://open.weixin.qq.com/connect/oauth2/authorize');
+    const viaFake = new URL(
+      api.oauthAuthorizeUrl('https://fieldline.example.com/articles/1', 'read', { authorizeBase: fake.url }),
+    );
+    expect(`${viaFake.origin}${viaFake.pathname}`).toBe(`${fake.url}/connect/oauth2/authorize`);
+  });
+
   it('fetches one token for a burst of concurrent calls and keeps it in the database', async () => {
     const api = client();
     await Promise.all(Array.from({ length: 20 }, (_, i) => api.sendMessage('lisi', text(`burst ${i}`))));

@@ -1,5 +1,6 @@
 /**
- * The outbound WeCom API client (`WECOM_API_BASE`): access token, message/send, media/get, menu/create.
+ * The outbound WeCom API client (`WECOM_API_BASE`): access token, message/send (to one member or a batch
+ * of up to 1,000), media/get, media/upload, menu/create, and the OAuth2 web-page identity (网页授权).
  * Error codes: https://developer.work.weixin.qq.com/document/path/90313 (全局错误码).
  *  - 40014 / 42001 (token invalid / expired): forget the token, fetch a new one, retry the call once;
  *  - 40001 / 40013 from gettoken (bad secret / CorpID): a configuration error — logged, remembered for a
@@ -72,6 +73,22 @@ export type OutboundMessage =
   | { readonly msgtype: 'template_card'; readonly template_card: Readonly<Record<string, unknown>> }
   | { readonly msgtype: 'image'; readonly image: { readonly media_id: string } };
 
+/** Where WeCom serves its OAuth2 page, whatever WECOM_API_BASE is (an egress proxy only carries the API). */
+const OAUTH_HOST = 'https://open.weixin.qq.com';
+/** message/send accepts at most 1,000 members in `touser`. */
+export const MAX_USERS_PER_SEND = 1000;
+/** The longest duplicate-check window message/send allows (4 hours). */
+export const MAX_DUPLICATE_CHECK_SECONDS = 4 * 60 * 60;
+
+export interface SendOptions {
+  /**
+   * Asks WeCom not to deliver the same request again within this many seconds (enable_duplicate_check,
+   * duplicate_check_interval; at most 4 h): a resend after a crash reaches nobody twice.
+   * https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)
+   */
+  readonly duplicateCheckSeconds?: number;
+}
+
 export interface SendResult {
   readonly msgId: string | undefined;
   /** Members the message could not reach (not in the app's visible range, unknown id…). */
@@ -115,9 +132,28 @@ export class WecomApiClient {
     this.tokens = options.tokenStore(() => this.fetchToken());
   }
 
-  /** message/send to one member. */
-  async sendMessage(toUser: string, message: OutboundMessage): Promise<SendResult> {
-    const body = { touser: toUser, agentid: this.options.agentId, safe: 0, ...message };
+  /** message/send to one member (or `a|b|c`: see {@link sendToMany}). */
+  async sendMessage(
+    toUser: string,
+    message: OutboundMessage,
+    options: SendOptions = {},
+  ): Promise<SendResult> {
+    const interval = options.duplicateCheckSeconds;
+    const body = {
+      touser: toUser,
+      agentid: this.options.agentId,
+      safe: 0,
+      ...message,
+      ...(interval === undefined
+        ? {}
+        : {
+            enable_duplicate_check: 1,
+            duplicate_check_interval: Math.min(
+              MAX_DUPLICATE_CHECK_SECONDS,
+              Math.max(1, Math.round(interval)),
+            ),
+          }),
+    };
     const response = await this.withToken('message/send', (token) =>
       this.request('POST', '/cgi-bin/message/send', { access_token: token }, body),
     );
@@ -126,6 +162,57 @@ export class WecomApiClient {
       msgId: typeof response.msgid === 'string' ? response.msgid : undefined,
       invalidUsers: invalid === '' ? [] : invalid.split('|'),
     };
+  }
+
+  /**
+   * message/send to up to 1,000 members in one call. Members WeCom cannot reach come back in
+   * `invalidUsers`; if none of them can be reached WeCom answers 81013 instead (an error).
+   */
+  async sendToMany(
+    toUsers: readonly string[],
+    message: OutboundMessage,
+    options: SendOptions = {},
+  ): Promise<SendResult> {
+    if (toUsers.length === 0 || toUsers.length > MAX_USERS_PER_SEND)
+      throw new Error(`message/send takes 1 to ${MAX_USERS_PER_SEND} members, not ${toUsers.length}`);
+    if (toUsers.some((user) => user === '' || user.includes('|')))
+      throw new Error('a WeCom UserID cannot be empty or contain "|"');
+    return this.sendMessage(toUsers.join('|'), message, options);
+  }
+
+  /**
+   * The OAuth2 link (网页授权, scope snsapi_base: silent) that sends a member opening it in WeCom back to
+   * `redirectUri` with `code` and `state`, on open.weixin.qq.com — or on `authorizeBase`, which the
+   * composition root passes only when the WeCom API is the fake (development mode, tests).
+   * https://developer.work.weixin.qq.com/document/path/91022 (构造网页授权链接)
+   */
+  oauthAuthorizeUrl(
+    redirectUri: string,
+    state: string,
+    options: { readonly authorizeBase?: string } = {},
+  ): string {
+    const url = new URL(`${options.authorizeBase ?? OAUTH_HOST}/connect/oauth2/authorize`);
+    // WeCom documents the parameters in this order; keep it.
+    url.searchParams.set('appid', this.options.corpId);
+    url.searchParams.set('redirect_uri', redirectUri);
+    url.searchParams.set('response_type', 'code');
+    url.searchParams.set('scope', 'snsapi_base');
+    url.searchParams.set('state', state);
+    url.searchParams.set('agentid', String(this.options.agentId));
+    return `${url.toString()}#wechat_redirect`;
+  }
+
+  /**
+   * auth/getuserinfo: the member an OAuth2 `code` stands for (codes work once, for 5 minutes). Undefined
+   * for someone outside the corp (WeCom answers an openid instead); WecomApiError 40029 for a bad code.
+   * https://developer.work.weixin.qq.com/document/path/91023 (获取访问用户身份)
+   */
+  async userIdForOAuthCode(code: string): Promise<string | undefined> {
+    const response = await this.withToken('auth/getuserinfo', (token) =>
+      this.request('GET', '/cgi-bin/auth/getuserinfo', { access_token: token, code }),
+    );
+    const userId = response.userid ?? response.UserId;
+    return typeof userId === 'string' && userId !== '' ? userId : undefined;
   }
 
   /** menu/create for this application. */

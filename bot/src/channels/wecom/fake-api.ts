@@ -1,13 +1,16 @@
 /**
- * A stand-in for WeCom's server API (gettoken, message/send, media/get, menu/create), faithful to the
- * behaviour the client depends on: tokens that expire or are revoked (40014/42001), a bad secret (40001),
- * errors as JSON with HTTP 200, media served as files. It serves development mode (no WECOM_* settings:
+ * A stand-in for WeCom's server API (gettoken, message/send, media/get, menu/create, OAuth2 for web pages),
+ * faithful to the behaviour the client depends on: tokens that expire or are revoked (40014/42001), a bad
+ * secret (40001), errors as JSON with HTTP 200, media served as files, message/send to up to 1,000 members
+ * with `invaliduser` and the duplicate check (the same request within duplicate_check_interval is not
+ * delivered again), one-time OAuth codes for a member the test chooses. It serves development mode (no WECOM_* settings:
  * mounted under /__dev/wecom-api on the service itself, so the simulator can show pushed messages) and
  * the tests (on its own port). It is never mounted when a real corp is configured.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { MAX_USERS_PER_SEND } from './api-client';
 
 export interface FakeWecomCorp {
   readonly corpId: string;
@@ -30,6 +33,8 @@ interface InjectedFailure {
 }
 
 const TOKEN_TTL_SECONDS = 7200;
+/** OAuth codes work once, for 5 minutes (https://developer.work.weixin.qq.com/document/path/91023). */
+const OAUTH_CODE_TTL_MS = 5 * 60_000;
 const MAX_JSON_BYTES = 256 * 1024;
 
 /** The fake's memory, exposed so tests can inspect it and inject faults. */
@@ -37,6 +42,16 @@ export class FakeWecomState {
   readonly messages: FakeMessage[] = [];
   readonly menus: Array<Readonly<Record<string, unknown>>> = [];
   gettokenCalls = 0;
+  /** message/send calls answered (each batch call counts once). */
+  sendCalls = 0;
+  /** Requests not delivered again because of enable_duplicate_check. */
+  duplicatesSuppressed = 0;
+  /** UserIDs outside the app's visible range: reported in `invaliduser`, never delivered to. */
+  readonly invalidUsers = new Set<string>();
+  /** The member "signed in to WeCom" on this device: who the OAuth page identifies when not told. */
+  oauthUser: string | undefined;
+  private readonly oauthCodes = new Map<string, { userId: string; expiresAt: number }>();
+  private readonly recentRequests = new Map<string, { until: number; msgId: string }>();
   private readonly tokens = new Map<string, number>();
   private readonly media = new Map<string, { data: Buffer; contentType: string }>();
   private readonly failures: InjectedFailure[] = [];
@@ -97,6 +112,35 @@ export class FakeWecomState {
     this.messages.push(message);
     for (const listener of this.listeners) listener();
     return message;
+  }
+
+  /** A one-time OAuth code for a member, as WeCom's authorize page issues. */
+  issueOAuthCode(userId: string): string {
+    const code = randomBytes(16).toString('hex');
+    this.oauthCodes.set(code, { userId, expiresAt: this.clock() + OAUTH_CODE_TTL_MS });
+    return code;
+  }
+
+  /** The member a code stands for, once; undefined for an unknown, used or expired code. */
+  redeemOAuthCode(code: string): string | undefined {
+    const entry = this.oauthCodes.get(code);
+    this.oauthCodes.delete(code);
+    return entry && entry.expiresAt > this.clock() ? entry.userId : undefined;
+  }
+
+  /**
+   * With the duplicate check on, the msgid of the same request (agent, content, users) already accepted
+   * within its interval; otherwise remembers this one and returns undefined.
+   */
+  duplicateOf(body: Record<string, unknown>, msgId: () => string): string | undefined {
+    if (body.enable_duplicate_check !== 1) return undefined;
+    const interval = typeof body.duplicate_check_interval === 'number' ? body.duplicate_check_interval : 1800;
+    const key = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const now = this.clock();
+    const seen = this.recentRequests.get(key);
+    if (seen && seen.until > now) return seen.msgId;
+    this.recentRequests.set(key, { until: now + Math.min(interval, 4 * 3600) * 1000, msgId: msgId() });
+    return undefined;
   }
 
   messagesFor(touser: string, afterId = 0): FakeMessage[] {
@@ -182,15 +226,59 @@ export function fakeWecomApiRoutes(state: FakeWecomState, prefix = ''): Router {
       return fail(ctx, 40008, 'invalid message type');
     }
     if (typeof touser !== 'string' || touser === '') return fail(ctx, 40031, 'invalid user list');
+    const users = touser.split('|');
+    if (users.length > MAX_USERS_PER_SEND || users.includes('')) return fail(ctx, 40031, 'invalid user list');
     if (msgtype === 'text') {
       const content = (body.text as { content?: unknown }).content;
       if (typeof content !== 'string' || Buffer.byteLength(content) > 2048)
         return fail(ctx, 44004, 'text content invalid');
     }
-    const recorded = touser
-      .split('|')
-      .map((user) => state.record(user, msgtype, body[msgtype] as Record<string, unknown>));
-    ctx.body = { errcode: 0, errmsg: 'ok', invaliduser: '', msgid: `msg${recorded[0]?.id ?? 0}` };
+    state.sendCalls += 1;
+    const invalid = users.filter((user) => state.invalidUsers.has(user));
+    if (invalid.length === users.length) return fail(ctx, 81013, 'user & party & tag all invalid');
+    const msgId = `msg${randomBytes(6).toString('hex')}`;
+    const duplicate = state.duplicateOf(body, () => msgId);
+    if (duplicate !== undefined) {
+      state.duplicatesSuppressed += 1;
+      ctx.body = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: duplicate };
+      return;
+    }
+    for (const user of users)
+      if (!state.invalidUsers.has(user))
+        state.record(user, msgtype, body[msgtype] as Record<string, unknown>);
+    ctx.body = { errcode: 0, errmsg: 'ok', invaliduser: invalid.join('|'), msgid: msgId };
+  });
+
+  // OAuth2 for web pages: WeCom knows who is signed in on the phone; here the test says so, with
+  // `userid` (this fake only) or FakeWecomState.oauthUser. Back to redirect_uri with a one-time code.
+  router.get('/connect/oauth2/authorize', (ctx) => {
+    const { appid, redirect_uri: redirectUri, response_type: responseType, scope } = ctx.query;
+    const target =
+      typeof redirectUri === 'string' && /^https?:\/\//.test(redirectUri) ? redirectUri : undefined;
+    if (appid !== state.corp.corpId || !target || responseType !== 'code' || scope !== 'snsapi_base') {
+      ctx.status = 400;
+      ctx.body =
+        'fake WeCom: bad authorize request (appid, redirect_uri, response_type=code, scope=snsapi_base)';
+      return;
+    }
+    const userId =
+      typeof ctx.query.userid === 'string' && ctx.query.userid !== '' ? ctx.query.userid : state.oauthUser;
+    if (!userId) {
+      ctx.status = 403;
+      ctx.body = 'fake WeCom: nobody is signed in (set FakeWecomState.oauthUser or pass ?userid=)';
+      return;
+    }
+    const back = new URL(target);
+    back.searchParams.set('code', state.issueOAuthCode(userId));
+    back.searchParams.set('state', typeof ctx.query.state === 'string' ? ctx.query.state : '');
+    ctx.redirect(back.toString());
+  });
+
+  router.get('/cgi-bin/auth/getuserinfo', (ctx) => {
+    if (!tokenOk(ctx, 'auth/getuserinfo')) return;
+    const userId = typeof ctx.query.code === 'string' ? state.redeemOAuthCode(ctx.query.code) : undefined;
+    if (!userId) return fail(ctx, 40029, 'invalid code');
+    ctx.body = { errcode: 0, errmsg: 'ok', userid: userId, user_ticket: randomBytes(16).toString('hex') };
   });
 
   router.get('/cgi-bin/media/get', (ctx) => {

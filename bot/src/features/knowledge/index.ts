@@ -26,6 +26,7 @@ export {
   checkKbLink,
   kbEntryLink,
   kbLinkQuery,
+  linkKey as publicLinkKey,
   KB_LINK_TTL_SECONDS,
   type KbLinkCheck,
   type KbLinkProps,

@@ -13,7 +13,11 @@ export const KB_LINK_TTL_SECONDS = 7 * 24 * 60 * 60;
 
 const storedKeys = new WeakMap<DataSource, Buffer>();
 
-async function linkKey(manager: EntityManager, sessionSecret: string | undefined): Promise<Buffer> {
+/**
+ * The key public links are signed with: SESSION_SECRET when set, else the random key the migration stored.
+ * Other features' public links (broadcast articles) sign with it too, over messages of their own shape.
+ */
+export async function linkKey(manager: EntityManager, sessionSecret: string | undefined): Promise<Buffer> {
   if (sessionSecret) return Buffer.from(sessionSecret, 'utf8');
   // The stored key never changes once the migration wrote it, so one read per DataSource is enough.
   const cached = storedKeys.get(manager.connection);

@@ -11,6 +11,7 @@ export type PointsSourceType = 'quiz-attempt' | 'report';
 @Entity({ name: 'points_entry' })
 @Index('uq_points_entry_source', ['sourceType', 'sourceId'], { unique: true })
 @Index('idx_points_entry_staff', ['staffId', 'createdAt'])
+@Index('idx_points_entry_created', ['createdAt'])
 export class PointsEntry {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

@@ -1,7 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { datetimeColumn, jsonTransformer } from '../../db/columns';
+import type { QuizQuestionType } from './quiz-question.entity';
 
-/** `abandoned` (取消 or a new attempt started) and `expired` (left idle) count as failed. */
+/** `abandoned` (取消, another command, or a new attempt started) and `expired` (left idle) count as failed. */
 export type QuizAttemptStatus = 'in-progress' | 'passed' | 'failed' | 'abandoned' | 'expired';
 
 /** One answer given: the letters in the question's original order (or 对/错), and whether it was right. */
@@ -11,8 +12,24 @@ export interface QuizAnswer {
 }
 
 /**
- * One try at a level: the questions drawn and, per question, the order its options were shown in (so a
- * redelivered answer is judged against the same letters), the answers so far and the score.
+ * A drawn question as the attempt shows and judges it, copied when the attempt starts: an editor changing
+ * the question in the bank meanwhile changes nothing for an attempt already under way.
+ */
+export interface QuizAttemptQuestion {
+  readonly id: number;
+  readonly type: QuizQuestionType;
+  readonly stem: string;
+  /** In the bank's order (A, B, …); `optionOrders` says the order shown. */
+  readonly options: readonly string[];
+  /** The right letters in the bank's order, or 对/错. */
+  readonly answer: string;
+  readonly explanation: string | null;
+}
+
+/**
+ * One try at a level: the questions drawn (with a copy of each as drawn) and, per question, the order its
+ * options were shown in (so a redelivered answer is judged against the same letters), the answers so far
+ * and the score.
  */
 @Entity({ name: 'quiz_attempt' })
 @Index('idx_quiz_attempt_staff', ['staffId', 'levelId', 'startedAt'])
@@ -33,6 +50,10 @@ export class QuizAttempt {
   /** Per question, the original option indexes in the order shown (shown letter i = original order[i]). */
   @Column({ name: 'option_orders', type: 'text', transformer: jsonTransformer })
   optionOrders!: number[][];
+
+  /** The drawn questions as they were when drawn, in `questionIds` order; null for attempts older than this. */
+  @Column({ name: 'question_snapshots', type: 'text', nullable: true, transformer: jsonTransformer })
+  questions!: QuizAttemptQuestion[] | null;
 
   @Column({ type: 'text', transformer: jsonTransformer })
   answers!: QuizAnswer[];

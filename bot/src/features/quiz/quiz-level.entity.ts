@@ -1,7 +1,11 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { datetimeColumn } from '../../db/columns';
 
-/** One level of 我爱闯关: taken in `sortOrder`; the first level a person has not passed is theirs to play. */
+/**
+ * One level of 我爱闯关: taken in `sortOrder`; the first level a person has not passed is theirs to play.
+ * Names are unique as `levelNameKey` compares them (any letter case or width), checked by the commands;
+ * the unique index backs that up (on MariaDB it compares case-insensitively too, on SQLite exactly).
+ */
 @Entity({ name: 'quiz_level' })
 @Index('uq_quiz_level_name', ['name'], { unique: true })
 @Index('idx_quiz_level_order', ['sortOrder'])
@@ -29,4 +33,12 @@ export class QuizLevel {
 
   @Column(datetimeColumn('created_at'))
   createdAt!: Date;
+
+  /** Null until the level is first edited after its creation. */
+  @Column(datetimeColumn('updated_at', { nullable: true }))
+  updatedAt!: Date | null;
+
+  /** Bumped on every edit: a save made against an older version is refused (CONFLICT). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

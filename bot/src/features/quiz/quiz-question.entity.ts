@@ -39,4 +39,12 @@ export class QuizQuestion {
 
   @Column(datetimeColumn('created_at'))
   createdAt!: Date;
+
+  /** Null until the question is first edited after its creation. */
+  @Column(datetimeColumn('updated_at', { nullable: true }))
+  updatedAt!: Date | null;
+
+  /** Bumped on every edit: a save made against an older version is refused (CONFLICT). */
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
 }

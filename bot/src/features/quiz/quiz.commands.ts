@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { LessThan, type EntityManager } from 'typeorm';
 import { AppError } from '../../errors';
-import { QuizAttempt, type QuizAttemptStatus } from './quiz-attempt.entity';
+import { QuizAttempt, type QuizAttemptQuestion, type QuizAttemptStatus } from './quiz-attempt.entity';
 import type { QuizLevel } from './quiz-level.entity';
 import type { QuizQuestion } from './quiz-question.entity';
 import { creditPoints } from './points.commands';
@@ -16,9 +16,14 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy;
 }
 
+/** How an attempt left in progress ends: `expired` when idle for `idleMs` by `now`, else `abandoned`. */
+const endingOf = (attempt: QuizAttempt, idleMs: number, now: Date): QuizAttemptStatus =>
+  now.getTime() - attempt.updatedAt.getTime() >= idleMs ? 'expired' : 'abandoned';
+
 /**
- * Ends the person's attempts still in progress: `expired` when idle for `idleMs`, else `abandoned` (取消
- * drops the conversation without telling the feature, so a new attempt is where that shows).
+ * Ends the person's attempts still in progress when they start a new one (`expired` when idle for
+ * `idleMs`, else `abandoned`). 取消 and switching to another command end the attempt at once (see
+ * {@link abandonAttempt}); this catches one the conversation lost otherwise (its session timed out, say).
  */
 export async function settleOpenAttempts(props: {
   readonly manager: EntityManager;
@@ -29,11 +34,53 @@ export async function settleOpenAttempts(props: {
   const open = await props.manager.find(QuizAttempt, {
     where: { staffId: props.staffId, status: 'in-progress' },
   });
-  for (const attempt of open) {
-    const status: QuizAttemptStatus =
-      props.now.getTime() - attempt.updatedAt.getTime() >= props.idleMs ? 'expired' : 'abandoned';
-    await props.manager.update(QuizAttempt, { id: attempt.id }, { status, finishedAt: props.now });
-  }
+  for (const attempt of open)
+    await props.manager.update(
+      QuizAttempt,
+      { id: attempt.id, status: 'in-progress' },
+      { status: endingOf(attempt, props.idleMs, props.now), finishedAt: props.now },
+    );
+}
+
+/**
+ * The person left the attempt (取消, or another command started): it ends now and counts as failed —
+ * `abandoned`, or `expired` if it had already been idle for `idleMs`. Returns the status it ended with,
+ * or null when it was not theirs or not in progress (nothing changes then).
+ */
+export async function abandonAttempt(props: {
+  readonly manager: EntityManager;
+  readonly attemptId: number;
+  readonly staffId: number;
+  readonly idleMs: number;
+  readonly now: Date;
+}): Promise<QuizAttemptStatus | null> {
+  const { manager, now } = props;
+  const attempt = await manager.findOneBy(QuizAttempt, { id: props.attemptId, staffId: props.staffId });
+  if (!attempt || attempt.status !== 'in-progress') return null;
+  const status = endingOf(attempt, props.idleMs, now);
+  const result = await manager.update(
+    QuizAttempt,
+    { id: attempt.id, status: 'in-progress' },
+    { status, finishedAt: now },
+  );
+  return result.affected === 1 ? status : null;
+}
+
+/**
+ * Marks one attempt found idle past the limit as expired (a typed answer or click arriving before the
+ * expiry job got to it). Returns false when it was no longer in progress.
+ */
+export async function expireAttempt(props: {
+  readonly manager: EntityManager;
+  readonly attemptId: number;
+  readonly now: Date;
+}): Promise<boolean> {
+  const result = await props.manager.update(
+    QuizAttempt,
+    { id: props.attemptId, status: 'in-progress' },
+    { status: 'expired', finishedAt: props.now },
+  );
+  return result.affected === 1;
 }
 
 /** Marks every attempt idle for `idleMs` as expired; returns how many. */
@@ -56,7 +103,10 @@ export async function expireIdleAttempts(props: {
   return stale.length;
 }
 
-/** Starts an attempt: questions drawn at random from `questions`, each one's options shuffled. */
+/**
+ * Starts an attempt: questions drawn at random from `questions`, each one's options shuffled, and a copy
+ * of each drawn question kept with the attempt (what it shows and judges until it ends).
+ */
 export async function startAttempt(props: {
   readonly manager: EntityManager;
   readonly staffId: number;
@@ -70,6 +120,14 @@ export async function startAttempt(props: {
       staffId: props.staffId,
       levelId: props.level.id,
       questionIds: drawn.map((question) => question.id),
+      questions: drawn.map((question): QuizAttemptQuestion => ({
+        id: question.id,
+        type: question.type,
+        stem: question.stem,
+        options: [...question.options],
+        answer: question.answer,
+        explanation: question.explanation,
+      })),
       optionOrders: drawn.map((question) => shuffled(question.options.map((_, index) => index))),
       answers: [],
       currentIndex: 0,
@@ -103,7 +161,8 @@ export async function answerQuestion(props: {
   readonly manager: EntityManager;
   readonly attempt: QuizAttempt;
   readonly level: QuizLevel;
-  readonly question: QuizQuestion;
+  /** The question as the attempt drew it. */
+  readonly question: QuizAttemptQuestion;
   readonly index: number;
   readonly given: string;
   readonly now: Date;

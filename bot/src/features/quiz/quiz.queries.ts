@@ -1,6 +1,6 @@
 import { In, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { localDay, zonedInstant } from '../../zoned-time';
-import { QuizAttempt } from './quiz-attempt.entity';
+import { QuizAttempt, type QuizAttemptQuestion } from './quiz-attempt.entity';
 import { QuizLevel } from './quiz-level.entity';
 import { QuizQuestion } from './quiz-question.entity';
 
@@ -45,11 +45,22 @@ export function activeQuestions(manager: EntityManager, levelId: number): Promis
   return manager.find(QuizQuestion, { where: { levelId, isActive: true }, order: { id: 'ASC' } });
 }
 
-/** Questions by id, in the order of `ids`. */
-export async function questionsByIds(
+/** An attempt by id, or null. */
+export function findQuizAttempt(manager: EntityManager, id: number): Promise<QuizAttempt | null> {
+  return Number.isSafeInteger(id) ? manager.findOneBy(QuizAttempt, { id }) : Promise.resolve(null);
+}
+
+/**
+ * The attempt's questions as it shows and judges them, in order: the copies taken when it started. An
+ * attempt started before copies were kept falls back to the bank's questions as they are now (and to
+ * fewer than drawn if one is gone, which its caller treats as the attempt being over).
+ */
+export async function attemptQuestions(
   manager: EntityManager,
-  ids: readonly number[],
-): Promise<QuizQuestion[]> {
+  attempt: QuizAttempt,
+): Promise<readonly QuizAttemptQuestion[]> {
+  if (attempt.questions) return attempt.questions;
+  const ids = attempt.questionIds;
   if (ids.length === 0) return [];
   const found = await manager.findBy(QuizQuestion, { id: In([...ids]) });
   const byId = new Map(found.map((question) => [question.id, question]));

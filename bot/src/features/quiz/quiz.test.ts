@@ -1,9 +1,12 @@
 /**
  * 我爱闯关 through the real webhook: a level failed then passed (points credited once, next level
  * unlocked), multiple-choice judging in any order, a redelivered answer judged once, the daily limit with
- * 取消 counting as abandoned, idle expiry; and the points ledger's totals and ranks (积分).
+ * 取消 (and leaving for another command) abandoning the attempt at once, idle expiry by the job and by a
+ * late answer, a question edited in the bank during an attempt; and the points ledger's totals and ranks
+ * (积分) over engineers and whoever else has points.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { In } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { captureLogger, createTestDatabase, type TestDatabase } from '../../../test/support';
@@ -16,6 +19,7 @@ import { pointsStanding } from './points.queries';
 import { QuizAttempt } from './quiz-attempt.entity';
 import { QuizLevel } from './quiz-level.entity';
 import { QuizQuestion } from './quiz-question.entity';
+import { updateQuizQuestion } from './quiz-bank.commands';
 import { checkQuizImport, importQuizQuestions } from './quiz.import';
 import { quizExpiryJob } from './quiz.job';
 import { quizLimitsSetting } from './quiz.settings';
@@ -64,6 +68,14 @@ describe('quizzes and points', () => {
       await add('E5002', '李四', 'lisi', install.id);
       await add('E5003', '赵六', 'zhaoliu', repair.id);
       await add('E5004', '钱七', 'qianqi', null);
+      people.T5009 = await createStaff({
+        manager: tx,
+        staffNo: 'T5009',
+        name: '孙工',
+        role: 'tier2',
+        phone: '+8613700500900',
+        wecomUserId: 'sungong',
+      });
       const { rows, errors } = checkQuizImport({ text: BANK, format: 'csv' });
       expect(errors).toEqual([]);
       await importQuizQuestions({ manager: tx, rows, now: new Date() });
@@ -183,18 +195,27 @@ describe('quizzes and points', () => {
     expect(await send('wangqiang', '闯关')).toBe(say('quiz.flow.allPassed', { count: 2 }));
   });
 
-  it('limits attempts per level per day; 取消 leaves the attempt to be settled as abandoned', async () => {
-    for (let i = 0; i < 3; i += 1) {
+  it('limits attempts per level per day; 取消 or another command abandons the attempt at once', async () => {
+    const attemptsOf = async () =>
+      (await manager().find(QuizAttempt, { where: { staffId: people.E5002!.id }, order: { id: 'ASC' } })).map(
+        (attempt) => attempt.status,
+      );
+    for (let i = 0; i < 2; i += 1) {
       expect(await send('lisi', '闯关')).toContain('第 1/3 题');
-      await send('lisi', '取消');
+      expect(await send('lisi', '取消')).toBe([say('bot.cancelled'), say('quiz.flow.abandoned')].join('\n'));
+      // Ended there and then, counted as failed: not left waiting for the next 闯关 or the expiry job.
+      expect((await attemptsOf())[i]).toBe('abandoned');
     }
+    // Leaving for another command by the menu abandons it too.
+    expect(await send('lisi', '闯关')).toContain('第 1/3 题');
+    const client = bot.client('lisi');
+    expect((await client.deliver(client.eventXml('click', 'MY_ITEMS'))).status).toBe(200);
+    expect(await attemptsOf()).toEqual(['abandoned', 'abandoned', 'abandoned']);
+    // With nothing in progress, 取消 has nothing to abandon.
+    expect(await send('lisi', '取消')).toBe(say('bot.nothingToCancel'));
     const limited = await send('lisi', '闯关');
     expect(limited).toContain(say('quiz.flow.limit', { limit: 3 }));
-    const attempts = await manager().find(QuizAttempt, {
-      where: { staffId: people.E5002!.id },
-      order: { id: 'ASC' },
-    });
-    expect(attempts.map((attempt) => attempt.status)).toEqual(['abandoned', 'abandoned', 'abandoned']);
+    expect(await attemptsOf()).toEqual(['abandoned', 'abandoned', 'abandoned']);
 
     await inTransaction(manager(), (tx) =>
       putSetting({
@@ -278,7 +299,8 @@ describe('quizzes and points', () => {
         now,
       });
     });
-    // Active staff: 王强 25, 李四 20, 赵六 30 (20 lead + 10 hazard), 钱七 25.
+    // The ranked: 王强 25, 李四 20, 赵六 30 (20 lead + 10 hazard), 钱七 25 — the tier-2 孙工 has no
+    // points and is no engineer, so not among them.
     expect(await pointsStanding(manager(), people.E5001!.id)).toEqual({
       total: 25,
       overallRank: 2,
@@ -305,5 +327,108 @@ describe('quizzes and points', () => {
       ].join('\n'),
     );
     expect(await send('lisi', '积分')).toContain(say('points.flow.departmentRank', { rank: 2, count: 2 }));
+    // 孙工 asking sees where 0 stands, counted in for the question.
+    expect(await send('sungong', '积分')).toBe(
+      [
+        say('points.flow.total', { total: 0 }),
+        say('points.flow.noDepartment'),
+        say('points.flow.overallRank', { rank: 5, count: 5 }),
+      ].join('\n'),
+    );
+  });
+
+  it('expires an attempt idle past the limit when an answer arrives before the expiry job ran', async () => {
+    await inTransaction(manager(), (tx) =>
+      putSetting({
+        manager: tx,
+        definition: quizLimitsSetting,
+        value: { attemptsPerDay: 4, idleMinutes: 5 },
+        actor: 'test',
+        now: new Date(),
+      }),
+    );
+    expect(await send('qianqi', '闯关')).toContain('第 1/3 题');
+    const open = await openAttempt('E5004');
+    const answer = await reply('E5004', 'right');
+    // Six idle minutes (the conversation itself waits ten): the attempt's last change moved back in time.
+    await manager().update(
+      QuizAttempt,
+      { id: open.id },
+      { updatedAt: new Date(open.updatedAt.getTime() - 6 * 60_000) },
+    );
+    expect(await send('qianqi', answer)).toBe(say('quiz.flow.expired'));
+    expect(await manager().findOneByOrFail(QuizAttempt, { id: open.id })).toMatchObject({
+      status: 'expired',
+      currentIndex: 0,
+      score: 0,
+    });
+    // The conversation ended with it: the same reply again is not an answer to anything.
+    expect(await send('qianqi', answer)).not.toContain(say('quiz.flow.right'));
+    expect(await manager().findOneByOrFail(QuizAttempt, { id: open.id })).toMatchObject({
+      status: 'expired',
+      answers: [],
+    });
+  });
+
+  it('shows and judges an attempt by its questions as drawn, whatever the bank changes meanwhile', async () => {
+    expect(await send('zhaoliu', '闯关')).toContain('第 1/3 题');
+    const attempt = await openAttempt('E5003');
+    const drawn = attempt.questions!;
+    expect(drawn.map((question) => question.id)).toEqual(attempt.questionIds);
+    // An editor rewrites every drawn question: new stem and explanation, options reversed (every letter
+    // moves, the answer with it), true/false flipped.
+    for (const question of await manager().findBy(QuizQuestion, { id: In(attempt.questionIds) }))
+      await inTransaction(manager(), (tx) =>
+        updateQuizQuestion({
+          manager: tx,
+          actor: 'A0001',
+          now: new Date(),
+          id: question.id,
+          version: question.version,
+          form: {
+            levelId: question.levelId,
+            type: question.type,
+            stem: `${question.stem}（新版）`,
+            options: [...question.options].reverse(),
+            answer:
+              question.type === 'truefalse'
+                ? question.answer === '对'
+                  ? '错'
+                  : '对'
+                : [...question.answer]
+                    .map((letter) => LETTERS[question.options.length - 1 - LETTERS.indexOf(letter)]!)
+                    .join(''),
+            explanation: '新解析',
+            tags: question.tags,
+            isActive: true,
+          },
+        }),
+      );
+    // Right answers by the questions as drawn, in the letters shown: right, with the old explanation
+    // and the old next question.
+    let last = '';
+    for (let index = 0; index < 3; index += 1) {
+      const question = drawn[index]!;
+      const order = attempt.optionOrders[index]!;
+      const right =
+        question.type === 'truefalse'
+          ? question.answer
+          : [...question.answer]
+              .map((letter) => LETTERS[order.indexOf(LETTERS.indexOf(letter))]!)
+              .sort()
+              .join('');
+      last = await send('zhaoliu', right);
+      expect(last).toContain(say('quiz.flow.right'));
+      expect(last).not.toContain('新');
+      if (question.explanation)
+        expect(last).toContain(say('quiz.flow.explanation', { text: question.explanation }));
+      if (index < 2) expect(last).toContain(drawn[index + 1]!.stem);
+    }
+    expect(last).toContain(say('quiz.flow.passed', { score: 3, total: 3, percent: 100, need: 60 }));
+    expect(await manager().findOneByOrFail(QuizAttempt, { id: attempt.id })).toMatchObject({
+      status: 'passed',
+      score: 3,
+      answers: drawn.map((question) => ({ given: question.answer, isCorrect: true })),
+    });
   });
 });

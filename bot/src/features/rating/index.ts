@@ -4,7 +4,6 @@ export { ImportedTicket } from './imported-ticket.entity';
 export {
   MIN_RATINGS_SHOWN,
   ownRatingSummary,
-  previousMonth,
   ratingAggregate,
   ratingReview,
   ratingReviewCsv,

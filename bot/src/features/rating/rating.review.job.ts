@@ -2,10 +2,9 @@ import { IsNull, Not } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import type { Job } from '../../jobs/job';
 import { enqueue } from '../../notifications/enqueue';
-import { addLocalDays, localDay } from '../../zoned-time';
+import { addLocalDays, localDay, previousLocalMonth } from '../../zoned-time';
 import { Staff } from '../staff';
 import { isWorkingDay } from '../ticket';
-import { previousMonth } from './rating.review';
 import { evaluationSheet } from './rating.sheet';
 import { ratingSheetTemplate } from './rating.review.templates';
 
@@ -40,7 +39,7 @@ export function ratingSheetMailJob(options: {
       const today = localDay(now, options.timeZone);
       const month = today.slice(0, 7);
       if (today < firstWorkingDay(month)) return `waiting for ${firstWorkingDay(month)}`;
-      const sheetMonth = previousMonth(month);
+      const sheetMonth = previousLocalMonth(month);
       const managers = await manager.find(Staff, {
         where: { role: 'manager', isActive: true, email: Not(IsNull()) },
         order: { id: 'ASC' },

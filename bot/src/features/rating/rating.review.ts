@@ -8,7 +8,7 @@ import { And, LessThan, MoreThanOrEqual, type EntityManager, type FindOptionsWhe
 import { t, type Locale } from '../../i18n';
 import { countBy } from '../../statistics';
 import { excelCsv, spreadsheetSafe } from '../staff';
-import { isoWeek, localDay, zonedInstant } from '../../zoned-time';
+import { isoWeek, localMonth, localMonthRange, previousLocalMonth } from '../../zoned-time';
 import { readSetting } from '../settings';
 import { RatingTask, type RatingSide } from './rating-task.entity';
 import { ratingExpirySetting, ratingScheduleSetting } from './rating.settings';
@@ -55,7 +55,7 @@ export interface RatingReviewFilter {
 }
 
 function periodOf(at: Date, granularity: TrendGranularity, timeZone: string): string {
-  return granularity === 'week' ? isoWeek(at, timeZone) : localDay(at, timeZone).slice(0, 7);
+  return granularity === 'week' ? isoWeek(at, timeZone) : localMonth(at, timeZone);
 }
 
 const mean = (values: readonly number[]) =>
@@ -157,26 +157,6 @@ export async function ratingReview(
   };
 }
 
-/** `YYYY-MM` of the month before `month`. */
-export function previousMonth(month: string): string {
-  const [year = 0, number = 1] = month.split('-').map(Number);
-  return number === 1 ? `${year - 1}-12` : `${year}-${String(number - 1).padStart(2, '0')}`;
-}
-
-/** `YYYY-MM` of the month after `month`. */
-export function nextMonth(month: string): string {
-  const [year = 0, number = 1] = month.split('-').map(Number);
-  return number === 12 ? `${year + 1}-01` : `${year}-${String(number + 1).padStart(2, '0')}`;
-}
-
-/** The instants a local month begins and ends ([from, to)). */
-export function monthRange(month: string, timeZone: string): { from: Date; to: Date } {
-  return {
-    from: zonedInstant(`${month}-01`, 0, timeZone),
-    to: zonedInstant(`${nextMonth(month)}-01`, 0, timeZone),
-  };
-}
-
 export interface OwnRatingSummary {
   /** The complete months looked at, oldest first; `isShown` only with enough ratings that month. */
   readonly months: ReadonlyArray<{
@@ -205,25 +185,25 @@ export async function ownRatingSummary(
     readonly months?: number;
   },
 ): Promise<OwnRatingSummary> {
-  const current = localDay(options.now, options.timeZone).slice(0, 7);
+  const current = localMonth(options.now, options.timeZone);
   // (4) only months nothing can change any more: tasks for a month's last tickets are made up to
   // `lookbackDays` later, stay open `expireAfterDays`, and a rating stays editable a day.
   const { lookbackDays } = (await readSetting(manager, ratingScheduleSetting)).value;
   const { expireAfterDays } = (await readSetting(manager, ratingExpirySetting)).value;
   const settleMs = (lookbackDays + expireAfterDays + 1) * 86_400_000;
-  let latest = previousMonth(current);
-  while (monthRange(latest, options.timeZone).to.getTime() + settleMs > options.now.getTime())
-    latest = previousMonth(latest);
+  let latest = previousLocalMonth(current);
+  while (localMonthRange(latest, options.timeZone).to.getTime() + settleMs > options.now.getTime())
+    latest = previousLocalMonth(latest);
   const months: string[] = [];
-  for (let month = latest; months.length < (options.months ?? 6); month = previousMonth(month))
+  for (let month = latest; months.length < (options.months ?? 6); month = previousLocalMonth(month))
     months.unshift(month);
   const first = months[0] ?? current;
   const tasks = await ratingTasksFor(manager, {
-    from: monthRange(first, options.timeZone).from,
-    to: monthRange(latest, options.timeZone).to,
+    from: localMonthRange(first, options.timeZone).from,
+    to: localMonthRange(latest, options.timeZone).to,
     rateeStaffId: options.staffId,
   });
-  const monthOf = (task: RatingTask) => localDay(task.ticketArchivedAt, options.timeZone).slice(0, 7);
+  const monthOf = (task: RatingTask) => localMonth(task.ticketArchivedAt, options.timeZone);
   const rows = months.map((month) => {
     const count = tasks.filter(
       (task) => monthOf(task) === month && task.status === 'rated' && task.stars !== null,

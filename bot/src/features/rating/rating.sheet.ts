@@ -3,15 +3,16 @@
  * ratings they owed they gave, the tickets they handled, and one score combining the three with the
  * weights of the `rating.sheetWeights` setting. Exported as CSV (UTF-8 with BOM) and as an Excel workbook.
  */
-import { Workbook } from 'exceljs';
 import { And, LessThan, MoreThanOrEqual, type EntityManager } from 'typeorm';
 import { t, type Locale } from '../../i18n';
+import { singleSheetWorkbook } from '../../spreadsheet';
+import { localMonthRange } from '../../zoned-time';
 import { readSetting } from '../settings';
 import { excelCsv, listDepartments, spreadsheetSafe, staffByIds } from '../staff';
 import { ticketStats } from '../ticket';
 import { ImportedTicket } from './imported-ticket.entity';
 import type { RatingTask } from './rating-task.entity';
-import { ratingTasksFor, monthRange } from './rating.review';
+import { ratingTasksFor } from './rating.review';
 import { sheetWeightsSetting } from './rating.review.settings';
 
 export type SheetWeights = typeof sheetWeightsSetting.defaultValue;
@@ -74,7 +75,7 @@ export async function evaluationSheet(
   manager: EntityManager,
   options: { readonly month: string; readonly now: Date; readonly timeZone: string },
 ): Promise<EvaluationSheet> {
-  const { from, to } = monthRange(options.month, options.timeZone);
+  const { from, to } = localMonthRange(options.month, options.timeZone);
   const [tasks, weights, stats, imported, departments] = await Promise.all([
     ratingTasksFor(manager, { from, to }),
     readSetting(manager, sheetWeightsSetting),
@@ -196,13 +197,11 @@ export function sheetCsv(rows: readonly SheetRow[], locale: Locale): string {
  * The sheet as an Excel workbook (.xlsx): figures are numbers (rates as 0..1 with a percent format), so
  * managers can sort and sum them; text cells are plain strings, never formulas.
  */
-export async function sheetWorkbook(sheet: EvaluationSheet, locale: Locale): Promise<Buffer> {
-  const workbook = new Workbook();
-  workbook.created = new Date(0);
-  const worksheet = workbook.addWorksheet(sheet.month);
-  worksheet.addRow(sheetHeader(locale)).font = { bold: true };
-  for (const row of sheet.rows)
-    worksheet.addRow([
+export function sheetWorkbook(sheet: EvaluationSheet, locale: Locale): Promise<Buffer> {
+  return singleSheetWorkbook({
+    name: sheet.month,
+    header: sheetHeader(locale),
+    rows: sheet.rows.map((row) => [
       row.staffNo,
       row.name,
       row.department,
@@ -213,11 +212,7 @@ export async function sheetWorkbook(sheet: EvaluationSheet, locale: Locale): Pro
       row.responseRate,
       row.ticketsHandled,
       row.score,
-    ]);
-  worksheet.getColumn(5).numFmt = '0.00';
-  worksheet.getColumn(8).numFmt = '0.0%';
-  worksheet.getColumn(10).numFmt = '0.0';
-  worksheet.columns.forEach((column) => (column.width = 14));
-  worksheet.views = [{ state: 'frozen', ySplit: 1 }];
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+    ]),
+    formats: { 5: '0.00', 8: '0.0%', 10: '0.0' },
+  });
 }

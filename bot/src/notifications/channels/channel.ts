@@ -18,6 +18,11 @@ export interface SendContext {
   readonly outboxId: number;
 }
 
+/** A batch send's outcome: the provider's id, and the members it named as unreachable. */
+export interface BatchSendOutcome extends SendOutcome {
+  readonly invalidAddresses: readonly string[];
+}
+
 /** Worth trying again later (provider down, rate limited, network refused before sending). */
 export class RetryableSendError extends Error {
   override name = 'RetryableSendError';
@@ -42,6 +47,16 @@ export class UncertainSendError extends Error {
 export interface NotificationChannel {
   readonly channel: OutboxChannel;
   send(target: DeliveryTarget, message: RenderedNotification, context: SendContext): Promise<SendOutcome>;
+  /**
+   * One message to many addresses in a single provider call (WeCom: `touser` a|b|c, up to 1,000), for
+   * batch rows. Asks the provider to suppress an identical request within its window (WeCom: 4 h), so
+   * the relay's resend of the same batch after a crash reaches nobody twice.
+   */
+  sendBatch?(
+    addresses: readonly string[],
+    message: RenderedNotification,
+    context: SendContext,
+  ): Promise<BatchSendOutcome>;
   /** For a send that ended uncertain: the provider's record of it, if it was accepted after all. */
   findAccepted?(
     target: DeliveryTarget,
