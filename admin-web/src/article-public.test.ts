@@ -5,10 +5,8 @@
  * (nothing runs, no dialog opens), the cover loads, and a forged link is refused. Screenshots go to
  * test-artifacts/ (ignored by git).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import {
   ArticleRecipient,
@@ -17,17 +15,11 @@ import {
   sendArticleNow,
 } from '../../bot/src/features/broadcast';
 import { createStaff, type Staff } from '../../bot/src/features/staff';
-import { startFieldline, type RunningFieldline } from '../../bot/src/main';
-import {
-  createTestDatabase,
-  eventually,
-  freePort,
-  testConfig,
-  type TestDatabase,
-} from '../../bot/test/support';
-import { databaseEnv } from '../../bot/test/wecom';
+import type { RunningFieldline } from '../../bot/src/main';
+import { expectFitsScreen, launchChromium, openPhonePage } from '../../bot/test/browser';
+import { createTestDatabase, eventually, type TestDatabase } from '../../bot/test/support';
+import { startWebService } from '../../bot/test/web-service';
 
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
   'base64',
@@ -57,24 +49,10 @@ describe('the article page in Chromium at 375 px', () => {
   let engineer: Staff;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    const port = await freePort();
     // Development mode (no WECOM_*): the fake WeCom API, OAuth page included, is served by Fieldline itself.
-    running = await startFieldline(
-      testConfig({ SERVICES: 'web', PORT: String(port), ...databaseEnv(database) }),
-      {
-        port,
-        host: '127.0.0.1',
-      },
-    );
-    await running.ready;
-    base = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    ({ running, base } = await startWebService(database, (port) => ({ PORT: String(port) })));
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -82,9 +60,7 @@ describe('the article page in Chromium at 375 px', () => {
     await database.drop();
   });
 
-  async function wecomPage(): Promise<Page> {
-    return browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'zh-CN', userAgent: WECOM_UA });
-  }
+  const wecomPage = (): Promise<Page> => openPhonePage(browser, { userAgent: WECOM_UA });
 
   it('opens the card through WeCom OAuth, records the read, and keeps engineer-written text inert', async () => {
     const cover = await running.services.storage.put(PNG, 'png', 'image/png');
@@ -154,11 +130,7 @@ describe('the article page in Chromium at 375 px', () => {
       page.evaluate<number>(`(document.querySelector('.article-cover') || {}).naturalWidth || 0`),
     );
     expect(coverWidth).toBe(1);
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
-    expect(overflow).toBe(0);
-    await page.screenshot({ path: path.join(ARTIFACTS, '375-article.png'), fullPage: true });
+    await expectFitsScreen(page, '375-article');
     expect(dialogs).toEqual([]);
 
     const recipient = await running.database.dataSource.manager.findOneByOrFail(ArticleRecipient, {

@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Router, { type RouterContext } from '@koa/router';
+import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../bot/src/db/transaction';
 import {
@@ -28,18 +28,20 @@ import {
   type SignedTarget,
 } from '../../bot/src/features/broadcast';
 import type { RequestState } from '../../bot/src/http/context';
-import {
-  localeFromAcceptLanguage,
-  t,
-  type Locale,
-  type MessageKey,
-  type MessageParams,
-} from '../../bot/src/i18n';
+import type { MessageKey } from '../../bot/src/i18n';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import { html, type SafeHtml } from './html';
 import { trustedKbMarkdown } from './kb-markdown';
+import {
+  formatPublicTime,
+  publicPage,
+  publicRequestSetup,
+  refusePublic,
+  type PublicContext,
+  type PublicSite,
+  type PublicState,
+} from './public-page';
 import { sendStoredPhoto } from './record-actions';
-import { setPageSecurityHeaders } from './security';
 
 const STATIC_DIR = path.join(__dirname, 'static');
 const STYLESHEETS: Readonly<Record<string, string>> = { 'app.css': 'app.css', 'article.css': 'article.css' };
@@ -70,43 +72,20 @@ export interface ArticlePublicDeps {
   readonly identity: ArticleReaderIdentity;
 }
 
-interface PublicState extends RequestState {
-  locale: Locale;
-  say: (key: MessageKey, params?: MessageParams) => string;
-}
-
-type PublicContext = RouterContext<PublicState>;
+const SITE: PublicSite = {
+  brand: 'broadcast.page.brand',
+  stylesheets: ['/articles/static/app.css', '/articles/static/article.css'],
+  refusedTitle: 'broadcast.page.linkRefused',
+  goneTitle: 'broadcast.page.gone',
+  refusedId: 'article-refused',
+};
 
 function page(ctx: PublicContext, title: string, body: SafeHtml): string {
-  const { say, locale } = ctx.state;
-  return html`<!doctype html>
-    <html lang="${locale}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex, nofollow" />
-        <title>${title} · ${say('broadcast.page.brand')}</title>
-        <link rel="stylesheet" href="/articles/static/app.css" />
-        <link rel="stylesheet" href="/articles/static/article.css" />
-      </head>
-      <body class="public">
-        <header class="top"><span class="brand">${say('broadcast.page.brand')}</span></header>
-        <main>${body}</main>
-      </body>
-    </html>`.value;
+  return publicPage(ctx, SITE, title, body);
 }
 
 function refuse(ctx: PublicContext, status: 403 | 404, key: MessageKey): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  const title =
-    status === 403 ? ctx.state.say('broadcast.page.linkRefused') : ctx.state.say('broadcast.page.gone');
-  ctx.body = page(
-    ctx,
-    title,
-    html`<h1>${title}</h1>
-      <p class="notice error" id="article-refused">${ctx.state.say(key)}</p>`,
-  );
+  refusePublic(ctx, SITE, status, key);
 }
 
 /** The id in the path once the link's signature and expiry check out for it; otherwise the answer is sent. */
@@ -168,18 +147,6 @@ async function recordRead(ctx: PublicContext, deps: ArticlePublicDeps, article: 
   }
 }
 
-function formatTime(at: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}
-
 function articleView(
   ctx: PublicContext,
   deps: ArticlePublicDeps,
@@ -196,7 +163,7 @@ function articleView(
     ${
       article.sentAt
         ? html`<p class="meta">
-            ${say('broadcast.page.sentAt', { time: formatTime(article.sentAt, locale, deps.timeZone) })}
+            ${say('broadcast.page.sentAt', { time: formatPublicTime(article.sentAt, locale, deps.timeZone) })}
           </p>`
         : ''
     }
@@ -209,7 +176,7 @@ function articleView(
         : ''
     }
     <p class="hint">
-      ${say('broadcast.page.validUntil', { time: formatTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone) })}
+      ${say('broadcast.page.validUntil', { time: formatPublicTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone) })}
     </p>
   </article>`;
 }
@@ -217,14 +184,7 @@ function articleView(
 /** The router for `/articles/…`, registered beside the admin router (services.ts). */
 export function createArticlePublicRouter(deps: ArticlePublicDeps): Router<RequestState> {
   const router = new Router<PublicState>();
-  router.use('/articles', async (ctx, next) => {
-    setPageSecurityHeaders(ctx);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Robots-Tag', 'noindex, nofollow');
-    ctx.state.locale = localeFromAcceptLanguage(ctx.get('Accept-Language'));
-    ctx.state.say = (key, params) => t(ctx.state.locale, key, params);
-    await next();
-  });
+  router.use('/articles', publicRequestSetup);
 
   router.get('/articles/static/:file', async (ctx) => {
     const file = STYLESHEETS[ctx.params.file ?? ''];

@@ -4,21 +4,19 @@
  * script in the body never runs), sends it after the confirmation page, and sees it delivered by the
  * app's own outbox relay to the fake WeCom API. Screenshots go to test-artifacts/ (ignored by git).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { ArticleRecipient, findArticle } from '../../bot/src/features/broadcast';
 import { putSetting } from '../../bot/src/features/settings';
 import { createStaff, Department } from '../../bot/src/features/staff';
 import { quietHoursSetting } from '../../bot/src/notifications';
+import { expectFitsScreen, launchChromium, openPhonePage, signInOnPage } from '../../bot/test/browser';
 import { createTestDatabase, eventually, type TestDatabase } from '../../bot/test/support';
 import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../bot/test/wecom';
 
 const PASSWORD = 'correct horse battery';
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 const BODY = [
   '## 割接安排',
   '| 片区 | 时间 | 影响 |',
@@ -38,7 +36,6 @@ describe('articles in Chromium at 375 px', () => {
   let areaId = 0;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
     wecom = await startFakeWecom();
     bot = await startBot({ database, apiBase: wecom.url });
@@ -73,11 +70,7 @@ describe('articles in Chromium at 375 px', () => {
         actor: 'test',
       });
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -86,23 +79,15 @@ describe('articles in Chromium at 375 px', () => {
     await database?.drop();
   });
 
-  async function fits(page: Page, name: string): Promise<void> {
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
-    expect([name, overflow]).toEqual([name, 0]);
-    await page.screenshot({ path: path.join(ARTIFACTS, `375-article-${name}.png`), fullPage: true });
-  }
+  const fits = (page: Page, name: string) => expectFitsScreen(page, `375-article-${name}`);
 
   it('writes a notice, previews it inertly, and sends it after the confirmation', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
-    await page.goto(`${bot.baseUrl}/admin/login?next=%2Fadmin%2Farticles%2Fnew`);
-    await page.fill('input[name=staffNo]', 'T2001');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([
-      page.waitForURL(`${bot.baseUrl}/admin/articles/new`),
-      page.click('#login-form button[type=submit]'),
-    ]);
+    const page = await openPhonePage(browser);
+    await signInOnPage(page, bot.baseUrl, {
+      staffNo: 'T2001',
+      password: PASSWORD,
+      next: '/admin/articles/new',
+    });
     await fits(page, 'new');
     await page.selectOption('#article-form select[name=kind]', 'notice');
     await page.fill('#article-form input[name=title]', '清河片区今晚割接');

@@ -2,26 +2,20 @@
  * The back office in a real browser: Debian's Chromium driven by playwright-core (no browser download).
  * Screenshots go to test-artifacts/ (ignored by git).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { submitReport } from '../../bot/src/features/report';
 import { submitTicket } from '../../bot/src/features/ticket';
 import { CompletionRequest, submitCompletion } from '../../bot/src/features/completion';
 import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../../bot/src/features/staff';
-import { startFieldline, type RunningFieldline } from '../../bot/src/main';
+import type { RunningFieldline } from '../../bot/src/main';
 import { OutboxMessage } from '../../bot/src/notifications';
-import {
-  createTestDatabase,
-  eventually,
-  freePort,
-  testConfig,
-  type TestDatabase,
-} from '../../bot/test/support';
-import { databaseEnv } from '../../bot/test/wecom';
+import { expectFitsScreen, launchChromium, signInOnPage, TEST_ARTIFACTS } from '../../bot/test/browser';
+import { createTestDatabase, eventually, type TestDatabase } from '../../bot/test/support';
+import { startWebService } from '../../bot/test/web-service';
 
 const PASSWORD = 'correct horse battery';
 
@@ -33,7 +27,6 @@ interface BrowserGlobals {
     documentElement: { scrollWidth: number; clientWidth: number };
   };
 }
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
 describe('admin web in Chromium', () => {
   let database: TestDatabase;
@@ -43,15 +36,8 @@ describe('admin web in Chromium', () => {
   let admin: Staff;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    const port = await freePort();
-    running = await startFieldline(testConfig({ SERVICES: 'web', ...databaseEnv(database) }), {
-      port,
-      host: '127.0.0.1',
-    });
-    await running.ready;
-    base = `http://127.0.0.1:${port}`;
+    ({ running, base } = await startWebService(database));
     await inTransaction(running.database.dataSource, async (manager) => {
       admin = await createStaff({
         manager,
@@ -93,11 +79,7 @@ describe('admin web in Chromium', () => {
       });
       await setPassword({ manager, staffId: victim.id, password: PASSWORD });
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -110,10 +92,7 @@ describe('admin web in Chromium', () => {
       viewport: { width: options.width ?? 1200, height: 800 },
       locale: 'zh-CN',
     });
-    await page.goto(`${base}/admin/login`);
-    await page.fill('input[name=staffNo]', staffNo);
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/admin`), page.click('#login-form button[type=submit]')]);
+    await signInOnPage(page, base, { staffNo, password: PASSWORD });
     return page;
   }
 
@@ -273,7 +252,7 @@ describe('admin web in Chromium', () => {
     await expect(page.locator('#report-resolution').textContent()).resolves.toContain('经核实不属于隐患');
     await expect(page.locator('#timeline li').last().textContent()).resolves.toContain('现场核实为临时拉线');
     await expect(page.locator('#reopen-form').count()).resolves.toBe(1);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'report-closed.png'), fullPage: true });
+    await page.screenshot({ path: path.join(TEST_ARTIFACTS, 'report-closed.png'), fullPage: true });
     await page.close();
   });
 
@@ -367,7 +346,7 @@ describe('admin web in Chromium', () => {
     ]);
     await expect(page.locator('#completion-status').textContent()).resolves.toContain('已报竣');
     await expect(page.locator('#timeline li').last().textContent()).resolves.toContain('已在系统中报竣');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'completion-completed.png'), fullPage: true });
+    await page.screenshot({ path: path.join(TEST_ARTIFACTS, 'completion-completed.png'), fullPage: true });
     const done = await running.database.dataSource.manager.findOneByOrFail(CompletionRequest, {
       id: request.id,
     });
@@ -384,14 +363,7 @@ describe('admin web in Chromium', () => {
     const page = await signIn('ADMIN1', { width: 375 });
     for (const pathName of ['/admin', '/admin/roster', '/admin/duty', '/admin/outbox', '/admin/audit']) {
       await page.goto(`${base}${pathName}`);
-      const overflow = await page.evaluate<number>(
-        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-      );
-      expect([pathName, overflow]).toEqual([pathName, 0]);
-      await page.screenshot({
-        path: path.join(ARTIFACTS, `375${pathName.replaceAll('/', '-')}.png`),
-        fullPage: true,
-      });
+      await expectFitsScreen(page, `375${pathName.replaceAll('/', '-')}`);
     }
     await page.close();
   });

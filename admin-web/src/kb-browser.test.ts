@@ -3,20 +3,18 @@
  * in-app browser width: writing an entry with a photo, reading it, and opening its share link on a
  * phone without signing in. Screenshots go to test-artifacts/ (ignored by git).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { findKbEntry } from '../../bot/src/features/knowledge';
 import { createStaff } from '../../bot/src/features/staff';
-import { startFieldline, type RunningFieldline } from '../../bot/src/main';
-import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
-import { databaseEnv } from '../../bot/test/wecom';
+import type { RunningFieldline } from '../../bot/src/main';
+import { expectFitsScreen, launchChromium, openPhonePage, signInOnPage } from '../../bot/test/browser';
+import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
+import { startWebService } from '../../bot/test/web-service';
 
 const PASSWORD = 'correct horse battery';
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 /** A real 1×1 PNG, so the browser can decode what the server sends back. */
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
@@ -42,15 +40,8 @@ describe('field handbook in Chromium at 375 px', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    const port = await freePort();
-    running = await startFieldline(testConfig({ SERVICES: 'web', ...databaseEnv(database) }), {
-      port,
-      host: '127.0.0.1',
-    });
-    await running.ready;
-    base = `http://127.0.0.1:${port}`;
+    ({ running, base } = await startWebService(database));
     await inTransaction(running.database.dataSource, async (manager) => {
       const desk = await createStaff({
         manager,
@@ -61,11 +52,7 @@ describe('field handbook in Chromium at 375 px', () => {
       });
       await setPassword({ manager, staffId: desk.id, password: PASSWORD });
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -73,16 +60,8 @@ describe('field handbook in Chromium at 375 px', () => {
     await database.drop();
   });
 
-  async function phonePage(): Promise<Page> {
-    return browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
-  }
-  async function fits(page: Page, name: string): Promise<void> {
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
-    expect([name, overflow]).toEqual([name, 0]);
-    await page.screenshot({ path: path.join(ARTIFACTS, `375-kb-${name}.png`), fullPage: true });
-  }
+  const phonePage = () => openPhonePage(browser);
+  const fits = (page: Page, name: string) => expectFitsScreen(page, `375-kb-${name}`);
   /** The image's natural width once it has loaded (0 if it never does): lazy images load after the page. */
   const imageWidth = async (page: Page, selector: string) => {
     const read = () =>
@@ -97,13 +76,7 @@ describe('field handbook in Chromium at 375 px', () => {
 
   it('writes an entry with a photo, reads it, and opens its share link without signing in', async () => {
     const page = await phonePage();
-    await page.goto(`${base}/admin/login?next=%2Fadmin%2Fkb%2Fnew`);
-    await page.fill('input[name=staffNo]', 'T2001');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([
-      page.waitForURL(`${base}/admin/kb/new`),
-      page.click('#login-form button[type=submit]'),
-    ]);
+    await signInOnPage(page, base, { staffNo: 'T2001', password: PASSWORD, next: '/admin/kb/new' });
     await fits(page, 'new');
     await page.fill('#kb-form input[name=title]', '光功率过低');
     await page.fill('#kb-form input[name=tags]', '光功率, 光衰');

@@ -8,22 +8,24 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Router, { type RouterContext } from '@koa/router';
+import Router from '@koa/router';
 import type { DataSource } from 'typeorm';
 import { checkKbLink, findKbEntry, type KbEntry } from '../../bot/src/features/knowledge';
 import type { RequestState } from '../../bot/src/http/context';
-import {
-  localeFromAcceptLanguage,
-  t,
-  type Locale,
-  type MessageKey,
-  type MessageParams,
-} from '../../bot/src/i18n';
+import type { MessageKey } from '../../bot/src/i18n';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
 import { html, type SafeHtml } from './html';
 import { trustedKbMarkdown } from './kb-markdown';
+import {
+  formatPublicTime,
+  publicPage,
+  publicRequestSetup,
+  refusePublic,
+  type PublicContext,
+  type PublicSite,
+  type PublicState,
+} from './public-page';
 import { sendStoredPhoto } from './record-actions';
-import { setPageSecurityHeaders } from './security';
 
 const STYLESHEET = path.join(__dirname, 'static', 'app.css');
 
@@ -35,41 +37,20 @@ export interface KbPublicDeps {
   readonly sessionSecret: string | undefined;
 }
 
-interface PublicState extends RequestState {
-  locale: Locale;
-  say: (key: MessageKey, params?: MessageParams) => string;
-}
-
-type PublicContext = RouterContext<PublicState>;
+const SITE: PublicSite = {
+  brand: 'web.nav.kb',
+  stylesheets: ['/kb/static/app.css'],
+  refusedTitle: 'web.kb.linkRefused',
+  goneTitle: 'web.kb.gone',
+  refusedId: 'kb-refused',
+};
 
 function page(ctx: PublicContext, title: string, body: SafeHtml): string {
-  const { say, locale } = ctx.state;
-  return html`<!doctype html>
-    <html lang="${locale}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="robots" content="noindex, nofollow" />
-        <title>${title} · ${say('web.nav.kb')}</title>
-        <link rel="stylesheet" href="/kb/static/app.css" />
-      </head>
-      <body class="public">
-        <header class="top"><span class="brand">${say('web.nav.kb')}</span></header>
-        <main>${body}</main>
-      </body>
-    </html>`.value;
+  return publicPage(ctx, SITE, title, body);
 }
 
 function refuse(ctx: PublicContext, status: 403 | 404, key: MessageKey): void {
-  ctx.status = status;
-  ctx.type = 'html';
-  const title = status === 403 ? ctx.state.say('web.kb.linkRefused') : ctx.state.say('web.kb.gone');
-  ctx.body = page(
-    ctx,
-    title,
-    html`<h1>${title}</h1>
-      <p class="notice error" id="kb-refused">${ctx.state.say(key)}</p>`,
-  );
+  refusePublic(ctx, SITE, status, key);
 }
 
 /** The entry a link opens, once its signature and expiry check out; otherwise the answer is sent. */
@@ -104,14 +85,7 @@ async function openedEntry(ctx: PublicContext, deps: KbPublicDeps): Promise<KbEn
 /** The router for `/kb/…`, registered beside the admin router (services.ts). */
 export function createKbPublicRouter(deps: KbPublicDeps): Router<RequestState> {
   const router = new Router<PublicState>();
-  router.use('/kb', async (ctx, next) => {
-    setPageSecurityHeaders(ctx);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('X-Robots-Tag', 'noindex, nofollow');
-    ctx.state.locale = localeFromAcceptLanguage(ctx.get('Accept-Language'));
-    ctx.state.say = (key, params) => t(ctx.state.locale, key, params);
-    await next();
-  });
+  router.use('/kb', publicRequestSetup);
 
   router.get('/kb/static/app.css', async (ctx) => {
     ctx.type = 'text/css; charset=utf-8';
@@ -124,15 +98,7 @@ export function createKbPublicRouter(deps: KbPublicDeps): Router<RequestState> {
     if (!entry) return;
     const { say, locale } = ctx.state;
     const signed = new URLSearchParams({ e: String(ctx.query.e), s: String(ctx.query.s) }).toString();
-    const until = new Intl.DateTimeFormat(locale, {
-      timeZone: deps.timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    }).format(new Date(Number(ctx.query.e) * 1000));
+    const until = formatPublicTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone);
     ctx.type = 'html';
     ctx.body = page(
       ctx,

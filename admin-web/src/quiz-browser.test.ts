@@ -3,20 +3,18 @@
  * browser width: a desk editor opens a question, changes it, saves, and sees the change on the question
  * and in the list; a level's settings are changed in place. Screenshots go to test-artifacts/.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { createQuizLevel, createQuizQuestion, QuizLevel, QuizQuestion } from '../../bot/src/features/quiz';
 import { createStaff } from '../../bot/src/features/staff';
-import { startFieldline, type RunningFieldline } from '../../bot/src/main';
-import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
-import { databaseEnv } from '../../bot/test/wecom';
+import type { RunningFieldline } from '../../bot/src/main';
+import { expectFitsScreen, launchChromium, openPhonePage, signInOnPage } from '../../bot/test/browser';
+import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
+import { startWebService } from '../../bot/test/web-service';
 
 const PASSWORD = 'correct horse battery';
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
 describe('quiz bank in Chromium at 375 px', () => {
   let database: TestDatabase;
@@ -27,15 +25,8 @@ describe('quiz bank in Chromium at 375 px', () => {
   let levelId = 0;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    const port = await freePort();
-    running = await startFieldline(testConfig({ SERVICES: 'web', ...databaseEnv(database) }), {
-      port,
-      host: '127.0.0.1',
-    });
-    await running.ready;
-    base = `http://127.0.0.1:${port}`;
+    ({ running, base } = await startWebService(database));
     await inTransaction(running.database.dataSource, async (manager) => {
       const admin = await createStaff({
         manager,
@@ -70,11 +61,7 @@ describe('quiz bank in Chromium at 375 px', () => {
         })
       ).id;
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -82,21 +69,12 @@ describe('quiz bank in Chromium at 375 px', () => {
     await database.drop();
   });
 
-  async function fits(page: Page, name: string): Promise<void> {
-    const overflow = await page.evaluate<number>(
-      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
-    );
-    expect([name, overflow]).toEqual([name, 0]);
-    await page.screenshot({ path: path.join(ARTIFACTS, `375-quiz-${name}.png`), fullPage: true });
-  }
+  const fits = (page: Page, name: string) => expectFitsScreen(page, `375-quiz-${name}`);
 
   it('edits a question and a level, and shows the change', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 740 }, locale: 'zh-CN' });
+    const page = await openPhonePage(browser);
     const target = `/admin/quiz/questions/${questionId}`;
-    await page.goto(`${base}/admin/login?next=${encodeURIComponent(target)}`);
-    await page.fill('input[name=staffNo]', 'A2001');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}${target}`), page.click('#login-form button[type=submit]')]);
+    await signInOnPage(page, base, { staffNo: 'A2001', password: PASSWORD, next: target });
     await fits(page, 'question');
 
     // A mistake first: a third option but an answer letter that does not exist.

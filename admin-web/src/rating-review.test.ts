@@ -3,24 +3,23 @@
  * enough ratings; managers everyone; nobody the raters), the exports, and — in real Chromium — that the
  * chart is drawn by our own script from ECharts served by this origin, under the unchanged CSP.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Workbook } from 'exceljs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { setPassword } from '../../bot/src/features/accounts';
 import { RatingTask, type RatingSide } from '../../bot/src/features/rating';
 import { createStaff, Department, type Role, type Staff } from '../../bot/src/features/staff';
-import { startFieldline, type RunningFieldline } from '../../bot/src/main';
+import type { RunningFieldline } from '../../bot/src/main';
 import { addLocalDays, localDay, zonedInstant } from '../../bot/src/zoned-time';
-import { createTestDatabase, freePort, testConfig, type TestDatabase } from '../../bot/test/support';
+import { launchChromium, signInOnPage, TEST_ARTIFACTS } from '../../bot/test/browser';
+import { createTestDatabase, type TestDatabase } from '../../bot/test/support';
 import { WebClient } from '../../bot/test/web';
-import { databaseEnv } from '../../bot/test/wecom';
+import { startWebService } from '../../bot/test/web-service';
 
 const PASSWORD = 'correct horse battery';
 const TZ = 'Asia/Shanghai';
-const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts');
 
 /** The little of the browser's globals this test touches (the test code itself runs in Node). */
 interface BrowserGlobals {
@@ -35,15 +34,8 @@ describe('ratings review pages', () => {
   const people: Record<string, Staff> = {};
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
     database = await createTestDatabase();
-    const port = await freePort();
-    running = await startFieldline(testConfig({ SERVICES: 'web', ...databaseEnv(database) }), {
-      port,
-      host: '127.0.0.1',
-    });
-    await running.ready;
-    base = `http://127.0.0.1:${port}`;
+    ({ running, base } = await startWebService(database));
     // Ratings in the last complete month (the only kind a person's own page counts).
     const lastMonth = addLocalDays(`${localDay(new Date(), TZ).slice(0, 7)}-01`, -20);
     await inTransaction(running.database.dataSource, async (manager) => {
@@ -168,20 +160,13 @@ describe('ratings review pages', () => {
   it('draws the charts in Chromium with ECharts from this origin, under the CSP', async () => {
     let browser: Browser | undefined;
     try {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
       const violations: string[] = [];
       page.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
       });
-      await page.goto(`${base}/admin/login`);
-      await page.fill('input[name=staffNo]', 'M1');
-      await page.fill('input[name=password]', PASSWORD);
-      await Promise.all([page.waitForURL(`${base}/admin`), page.click('#login-form button[type=submit]')]);
+      await signInOnPage(page, base, { staffNo: 'M1', password: PASSWORD });
       await page.goto(`${base}/admin/ratings?side=3`);
       // CSP forbids page.waitForFunction (it evaluates strings): poll with evaluate instead.
       let drawn = false;
@@ -199,7 +184,7 @@ describe('ratings review pages', () => {
       expect(await page.locator('#chart-distribution canvas').count()).toBeGreaterThan(0);
       expect(await page.locator('#chart-trend canvas').count()).toBeGreaterThan(0);
       expect(violations).toEqual([]);
-      await page.screenshot({ path: path.join(ARTIFACTS, 'rating-review.png'), fullPage: true });
+      await page.screenshot({ path: path.join(TEST_ARTIFACTS, 'rating-review.png'), fullPage: true });
     } finally {
       await browser?.close();
     }

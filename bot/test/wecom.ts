@@ -72,6 +72,8 @@ export async function startBot(options: {
   jobs?: readonly Job[];
   env?: Record<string, string>;
   logger?: Logger;
+  /** false: behave like production with a real corp (no link fallback to this service). Default true. */
+  wecomApiIsFake?: boolean;
 }): Promise<RunningBot> {
   const corp = options.corp ?? TEST_CORP;
   const config = testConfig({
@@ -84,7 +86,7 @@ export async function startBot(options: {
     port: 0,
     host: '127.0.0.1',
     // The fake serves the OAuth page, and member links may point at this service (as in development).
-    wecomApiIsFake: true,
+    wecomApiIsFake: options.wecomApiIsFake ?? true,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     ...(options.replyBudgetMs === undefined ? {} : { replyBudgetMs: options.replyBudgetMs }),
     ...(options.jobs ? { jobs: options.jobs } : {}),

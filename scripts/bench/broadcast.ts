@@ -16,16 +16,9 @@
  * "bench" — anything else is refused, never dropped.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type DatabaseConfig } from '../../bot/src/config';
-import { createDataSource } from '../../bot/src/db/data-source';
-import { ensureDatabase, splitMysqlUrl } from '../../bot/src/db/ensure-database';
-import { runPendingMigrations } from '../../bot/src/db/migrations';
+import type { DatabaseConfig } from '../../bot/src/config';
 import { inTransaction } from '../../bot/src/db/transaction';
 import {
   EMPTY_AUDIENCE,
@@ -36,23 +29,18 @@ import {
 } from '../../bot/src/features/broadcast';
 import { findBatchRecipients } from '../../bot/src/notifications/batches';
 import { Department, DutyGroup, DutyGroupMember, Staff, type Role } from '../../bot/src/features/staff';
-import { createLogger } from '../../bot/src/logger';
+import {
+  analyzeTables,
+  BENCH_DATABASE_OPTIONS,
+  runOnBenchDatabases,
+  withMigratedDatabase,
+} from './bench-database';
+import { seededRandom } from './seeded-random';
 
 const DEFAULT_MYSQL = 'mysql://root@127.0.0.1:3306/fieldline_bench_broadcast';
 const AREAS = 40;
 const GROUPS = 10;
 const LINKS = { baseUrl: 'https://fieldline.example.com', sessionSecret: undefined };
-
-/** A small deterministic PRNG (mulberry32): every run builds the same roster. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const median = (values: readonly number[]) =>
@@ -71,7 +59,7 @@ async function timed<T>(rounds: number, work: () => Promise<T>): Promise<{ ms: n
 }
 
 async function fillRoster(dataSource: DataSource, staff: number): Promise<{ departmentIds: number[] }> {
-  const next = random(20311121);
+  const next = seededRandom(20311121);
   const now = new Date();
   return inTransaction(dataSource, async (manager) => {
     const departments: Department[] = [];
@@ -135,16 +123,11 @@ async function fillRoster(dataSource: DataSource, staff: number): Promise<{ depa
 }
 
 async function run(label: string, database: DatabaseConfig, staff: number, rounds: number): Promise<void> {
-  await ensureDatabase(database);
-  const dataSource = createDataSource(database, createLogger({ level: 'silent', pretty: false }));
-  await dataSource.initialize();
-  try {
-    await runPendingMigrations(dataSource);
+  await withMigratedDatabase(database, async (dataSource) => {
     const fillStart = process.hrtime.bigint();
     const { departmentIds } = await fillRoster(dataSource, staff);
     console.log(`${label}: roster of ${staff} staff written in ${(ms(fillStart) / 1000).toFixed(1)} s`);
-    if (database.kind === 'mysql') await dataSource.query('ANALYZE TABLE staff, duty_group_member');
-    else await dataSource.query('ANALYZE');
+    await analyzeTables(dataSource, database, ['staff', 'duty_group_member']);
 
     const audiences: Array<[string, ArticleAudience]> = [
       ['everyone', { ...EMPTY_AUDIENCE, everyone: true }],
@@ -206,9 +189,7 @@ async function run(label: string, database: DatabaseConfig, staff: number, round
     console.log(
       `  relay look-up of one batch: ${size} UserIDs in ${lookup.toFixed(1)} ms (median of ${rounds * 4})`,
     );
-  } finally {
-    await dataSource.destroy();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -216,48 +197,17 @@ async function main(): Promise<void> {
     options: {
       staff: { type: 'string', default: '20000' },
       rounds: { type: 'string', default: '5' },
-      mysql: { type: 'boolean', default: false },
-      'mysql-url': { type: 'string' },
-      'skip-sqlite': { type: 'boolean', default: false },
+      ...BENCH_DATABASE_OPTIONS,
     },
     allowPositionals: true,
   });
   const staff = Number(values.staff);
   const rounds = Math.max(1, Number(values.rounds));
-  const configured = loadConfig().database;
-  // The database is dropped: only on an explicit --mysql, and only one named for benchmarks.
-  const mysqlUrl = values.mysql
-    ? (values['mysql-url'] ?? (configured.kind === 'mysql' ? configured.url : DEFAULT_MYSQL))
-    : undefined;
-  if (!values.mysql && (values['mysql-url'] || configured.kind === 'mysql'))
-    console.log('MySQL/MariaDB skipped: pass --mysql to run it (its database is dropped).');
-  if (mysqlUrl && !splitMysqlUrl(mysqlUrl).database.toLowerCase().includes('bench'))
-    throw new Error(
-      `refusing to drop database "${splitMysqlUrl(mysqlUrl).database}": a benchmark database name must contain "bench"`,
-    );
-
-  if (!values['skip-sqlite']) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fieldline-broadcast-bench-'));
-    try {
-      await run('SQLite', { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, staff, rounds);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (mysqlUrl) {
-    const { serverUrl, database } = splitMysqlUrl(mysqlUrl);
-    const drop = async () => {
-      const admin = await mysql.createConnection({ uri: serverUrl });
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
-    };
-    await drop();
-    try {
-      await run(`MySQL/MariaDB (${database})`, { kind: 'mysql', url: mysqlUrl }, staff, rounds);
-    } finally {
-      await drop();
-    }
-  }
+  await runOnBenchDatabases(
+    values,
+    { mysqlUrl: DEFAULT_MYSQL, tempPrefix: 'fieldline-broadcast-bench-' },
+    (label, database) => run(label, database, staff, rounds),
+  );
 }
 
 main().catch((error: unknown) => {

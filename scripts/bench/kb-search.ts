@@ -14,31 +14,20 @@
  * "bench" — anything else is refused, never dropped.
  */
 import 'reflect-metadata';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import mysql from 'mysql2/promise';
-import { loadConfig, type DatabaseConfig } from '../../bot/src/config';
-import { createDataSource } from '../../bot/src/db/data-source';
-import { ensureDatabase, splitMysqlUrl } from '../../bot/src/db/ensure-database';
-import { runPendingMigrations } from '../../bot/src/db/migrations';
+import type { DatabaseConfig } from '../../bot/src/config';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { countKbTerms, createKbEntry, searchKnowledge } from '../../bot/src/features/knowledge';
-import { createLogger } from '../../bot/src/logger';
+import {
+  analyzeTables,
+  BENCH_DATABASE_OPTIONS,
+  runOnBenchDatabases,
+  withMigratedDatabase,
+} from './bench-database';
+import { seededRandom } from './seeded-random';
 
 const DEFAULT_MYSQL = 'mysql://root@127.0.0.1:3306/fieldline_bench_kb';
-
-/** A small deterministic PRNG (mulberry32): every run indexes and asks the same things. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DEVICES = [
   '光猫',
@@ -196,13 +185,8 @@ const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function run(label: string, database: DatabaseConfig, entries: number, queries: number): Promise<void> {
-  await ensureDatabase(database);
-  // A silent logger: TypeORM would otherwise print every statement over 1 s (ANALYZE, bulk inserts).
-  const dataSource = createDataSource(database, createLogger({ level: 'silent', pretty: false }));
-  await dataSource.initialize();
-  try {
-    await runPendingMigrations(dataSource);
-    const next = random(20261121);
+  await withMigratedDatabase(database, async (dataSource) => {
+    const next = seededRandom(20261121);
     const indexStart = process.hrtime.bigint();
     const batch = 250;
     for (let start = 0; start < entries; start += batch) {
@@ -217,11 +201,10 @@ async function run(label: string, database: DatabaseConfig, entries: number, que
       });
     }
     const indexMs = Number(process.hrtime.bigint() - indexStart) / 1e6;
-    if (database.kind === 'mysql') await dataSource.query('ANALYZE TABLE kb_term, kb_entry');
-    else await dataSource.query('ANALYZE');
+    await analyzeTables(dataSource, database, ['kb_term', 'kb_entry']);
     const terms = await countKbTerms(dataSource.manager);
 
-    const asked = generateQueries(random(7), queries + 50);
+    const asked = generateQueries(seededRandom(7), queries + 50);
     const durations: number[] = [];
     let empty = 0;
     let aimed = 0;
@@ -254,9 +237,7 @@ async function run(label: string, database: DatabaseConfig, entries: number, que
         `max ${(durations.at(-1) ?? NaN).toFixed(2)} ms; ${empty} found nothing; ` +
         `top hit names the device and the fault for ${onTarget}/${aimed} device + fault queries (typos included)`,
     );
-  } finally {
-    await dataSource.destroy();
-  }
+  });
 }
 
 async function main(): Promise<void> {
@@ -264,48 +245,17 @@ async function main(): Promise<void> {
     options: {
       entries: { type: 'string', default: '20000' },
       queries: { type: 'string', default: '500' },
-      mysql: { type: 'boolean', default: false },
-      'mysql-url': { type: 'string' },
-      'skip-sqlite': { type: 'boolean', default: false },
+      ...BENCH_DATABASE_OPTIONS,
     },
     allowPositionals: true,
   });
   const entries = Number(values.entries);
   const queries = Number(values.queries);
-  const configured = loadConfig().database;
-  // The database is dropped: only on an explicit --mysql, and only one named for benchmarks.
-  const mysqlUrl = values.mysql
-    ? (values['mysql-url'] ?? (configured.kind === 'mysql' ? configured.url : DEFAULT_MYSQL))
-    : undefined;
-  if (!values.mysql && (values['mysql-url'] || configured.kind === 'mysql'))
-    console.log('MySQL/MariaDB skipped: pass --mysql to run it (its database is dropped).');
-  if (mysqlUrl && !splitMysqlUrl(mysqlUrl).database.toLowerCase().includes('bench'))
-    throw new Error(
-      `refusing to drop database "${splitMysqlUrl(mysqlUrl).database}": a benchmark database name must contain "bench"`,
-    );
-
-  if (!values['skip-sqlite']) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'fieldline-kb-bench-'));
-    try {
-      await run('SQLite', { kind: 'sqlite', path: path.join(dir, 'bench.sqlite') }, entries, queries);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  if (mysqlUrl) {
-    const { serverUrl, database } = splitMysqlUrl(mysqlUrl);
-    const drop = async () => {
-      const admin = await mysql.createConnection({ uri: serverUrl });
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
-    };
-    await drop();
-    try {
-      await run(`MySQL/MariaDB (${database})`, { kind: 'mysql', url: mysqlUrl }, entries, queries);
-    } finally {
-      await drop();
-    }
-  }
+  await runOnBenchDatabases(
+    values,
+    { mysqlUrl: DEFAULT_MYSQL, tempPrefix: 'fieldline-kb-bench-' },
+    (label, database) => run(label, database, entries, queries),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -31,7 +31,8 @@ export const simCommand: CliCommand = {
   usage: [
     'fieldline sim --user <userid> [--url http://127.0.0.1:3000]',
     '  Uses WECOM_* if set, else the development credentials the service created in DATA_DIR.',
-    '  In the chat: /photo <file>, /location <lat> <lng>, /click <EventKey>, /scan <code>, /help, /quit',
+    '  In the chat: /photo <file>, /location <lat> <lng>, /click <EventKey>, /scan <code>,',
+    '  /card <n|key|option ids> (answer the last card pushed), /help, /quit',
   ].join('\n'),
   async run(args, { out, config }) {
     const user = valueOf(args, '--user');

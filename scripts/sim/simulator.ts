@@ -2,13 +2,15 @@
  * The interactive WeCom simulator behind `fieldline sim`: a terminal chat with the local bot that behaves
  * exactly like WeCom on the wire (signed, encrypted deliveries with WeCom's retries) and shows every
  * reply, passive or pushed. Non-text input: /photo <file>, /location <lat> <lng> [label], /click <EventKey>,
- * /scan <code>, /event <name> [key].
+ * /scan <code>, /event <name> [key], and /card <n|key> or /card <option ids…> to answer the last pushed
+ * template card (rating stars, quiz questions) as a click on it would.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { APP_MENU } from '../../bot/src/conversation/menu';
+import { describeTemplateCard, readTemplateCard, templateCardEventXml, type SimCard } from './template-card';
 import type { WecomClient } from './wecom-client';
 
 export const SIM_HELP = [
@@ -19,6 +21,8 @@ export const SIM_HELP = [
     APP_MENU.flatMap((g) => g.items.map((i) => i.key)).join(', '),
   '  /scan <code>                    scan a barcode (scancode_waitmsg)',
   '  /event <name> [key]             any other event, e.g. /event enter_agent',
+  '  /card <n|key>                   click button n (or the button with that key) on the last pushed card',
+  '  /card <option ids…>             on a vote card: tick these options and submit, e.g. /card A C',
   '  /help  /quit',
 ].join('\n');
 
@@ -36,8 +40,10 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   const user = client.options.userId;
   const say = (line: string) => output.write(`${line}\n`);
   const stopFeed = new AbortController();
+  // The last template card pushed to the member: what /card answers.
+  const cards: CardMemory = { last: undefined };
   const feed = options.fakeApiBase
-    ? followPushes(options.fakeApiBase, user, say, stopFeed.signal)
+    ? followPushes(options.fakeApiBase, user, say, cards, stopFeed.signal)
     : undefined;
   say(
     `Chatting as "${user}" with ${client.options.baseUrl} (corp ${client.options.corp.corpId}). /help for commands.`,
@@ -55,7 +61,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
       continue;
     }
     try {
-      const xml = await toMessageXml(line, options);
+      const xml = await toMessageXml(line, options, cards);
       if (xml === undefined) {
         say('Unknown command; /help lists them.');
         continue;
@@ -73,7 +79,15 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   await feed;
 }
 
-async function toMessageXml(line: string, options: SimulatorOptions): Promise<string | undefined> {
+interface CardMemory {
+  last: SimCard | undefined;
+}
+
+async function toMessageXml(
+  line: string,
+  options: SimulatorOptions,
+  cards: CardMemory,
+): Promise<string | undefined> {
   const { client } = options;
   if (!line.startsWith('/')) return client.textXml(line);
   const [command = '', ...args] = line.split(/\s+/);
@@ -117,6 +131,8 @@ async function toMessageXml(line: string, options: SimulatorOptions): Promise<st
     case '/event':
       if (args[0] === undefined) throw new Error('usage: /event <name> [key]');
       return client.eventXml(args[0], args[1] ?? '');
+    case '/card':
+      return templateCardEventXml(client, cards.last, args);
     default:
       return undefined;
   }
@@ -127,6 +143,7 @@ async function followPushes(
   apiBase: string,
   user: string,
   say: (line: string) => void,
+  cards: CardMemory,
   signal: AbortSignal,
 ): Promise<void> {
   let after = 0;
@@ -150,7 +167,11 @@ async function followPushes(
       };
       for (const message of messages) {
         after = message.id;
-        say(`bot (push)> ${describePush(message.msgtype, message.payload)}`);
+        const card = message.msgtype === 'template_card' ? readTemplateCard(message.payload) : undefined;
+        if (card) cards.last = card;
+        say(
+          `bot (push)> ${card ? describeTemplateCard(card) : describePush(message.msgtype, message.payload)}`,
+        );
       }
     } catch {
       if (signal.aborted) return;

@@ -50,9 +50,11 @@ import {
   loadArticleRecord,
   problemList,
   readRate,
+  cancelScheduleForm,
   statusBadge,
   urgentBadge,
 } from './broadcast-view';
+import { dataTable } from './table';
 
 type Notice = { readonly kind: 'ok' | 'error'; readonly text: string };
 
@@ -131,35 +133,28 @@ async function unreadSection(
     ${
       unread.length === 0
         ? html`<p id="article-all-read">${say('web.broadcast.allRead')}</p>`
-        : html`<div class="table-wrap">
-              <table id="unread">
-                <thead>
-                  <tr>
-                    ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-                  </tr>
-                </thead>
-                <tbody>
-                  ${unread.map(
-                    (person) =>
-                      html`<tr data-staff="${person.staffNo}">
-                        <td data-label="${headings.name}">${person.name}</td>
-                        <td data-label="${headings.staffNo}">${person.staffNo}</td>
-                        <td data-label="${headings.department}">${person.department ?? ''}</td>
-                        <td data-label="${headings.phone}">
-                          ${person.phone ? html`<a href="tel:${person.phone}">${person.phone}</a>` : ''}
-                        </td>
-                        <td data-label="${headings.delivery}">
-                          ${say(`broadcast.delivery.${person.deliveryStatus}` as MessageKey)}
-                        </td>
-                        <td data-label="${headings.reminded}">
-                          ${formatTime(state, person.remindedAt, deps.timeZone)}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>
-            ${unread.length < unreadTotal ? html`<p class="hint">${say('web.broadcast.unreadMore', { shown: unread.length })}</p>` : ''}`
+        : html`${dataTable(
+            'unread',
+            Object.values(headings),
+            unread.map(
+              (person) =>
+                html`<tr data-staff="${person.staffNo}">
+                  <td data-label="${headings.name}">${person.name}</td>
+                  <td data-label="${headings.staffNo}">${person.staffNo}</td>
+                  <td data-label="${headings.department}">${person.department ?? ''}</td>
+                  <td data-label="${headings.phone}">
+                    ${person.phone ? html`<a href="tel:${person.phone}">${person.phone}</a>` : ''}
+                  </td>
+                  <td data-label="${headings.delivery}">
+                    ${say(`broadcast.delivery.${person.deliveryStatus}` as MessageKey)}
+                  </td>
+                  <td data-label="${headings.reminded}">
+                    ${formatTime(state, person.remindedAt, deps.timeZone)}
+                  </td>
+                </tr>`,
+            ),
+          )}
+          ${unread.length < unreadTotal ? html`<p class="hint">${say('web.broadcast.unreadMore', { shown: unread.length })}</p>` : ''}`
     }
   </section>`;
 }
@@ -171,20 +166,7 @@ function actionBar(state: AdminState, article: Article): SafeHtml {
   return html`<div class="actions" id="article-actions">
     ${editable ? html`<a class="button secondary" href="/admin/articles/${article.id}/edit">${say('web.broadcast.edit')}</a>` : ''}
     ${editable ? html`<a class="button" href="/admin/articles/${article.id}/send">${say('web.broadcast.sendNow')}</a>` : ''}
-    ${
-      article.status === 'scheduled'
-        ? html`<form
-            method="post"
-            action="/admin/articles/${article.id}/cancel"
-            class="inline"
-            id="article-cancel"
-          >
-            ${csrfField(state)}
-            <input type="hidden" name="version" value="${article.version}" />
-            <button type="submit" class="danger">${say('web.broadcast.cancelSchedule')}</button>
-          </form>`
-        : ''
-    }
+    ${article.status === 'scheduled' ? cancelScheduleForm(state, article, 'inline') : ''}
   </div>`;
 }
 

@@ -45,25 +45,29 @@ import { trustedKbMarkdown } from '../kb-markdown';
 import { csrfField, layout } from '../layout';
 import { withNotice } from '../notice';
 import {
-  coverProblems,
+  formVersion,
+  keptCover,
   localDateTimeInput,
   parseLocalDateTime,
-  pendingCover,
   readBroadcastForm,
-  signPendingCover,
-  storeCover,
+  receiveCover,
+  refusalStatus,
   type BroadcastForm,
   type FormProblem,
 } from './broadcast-form';
 import {
   articleFacts,
+  cancelScheduleForm,
+  coverFieldset,
   fieldProblems,
   invalidMark,
   kindLabel,
   loadArticleRecord,
+  missingBaseUrlNotice,
   problemList,
   urgentBadge,
 } from './broadcast-view';
+import { inputField, textareaField, validationProblems } from './form-common';
 
 type Notice = { readonly kind: 'ok' | 'error'; readonly text: string };
 type Intent = 'preview' | 'save' | 'schedule' | 'send';
@@ -173,12 +177,6 @@ function inputOf(values: ArticleFormValues, coverKey: string | null, thisWeek: s
     smsGroups: [...values.smsGroups],
     featuredWeek: values.featuredThisWeek ? thisWeek : values.featuredWeek.trim() || null,
   };
-}
-
-/** The cover the save will keep: a new one, none if removed, else the article's own. */
-function coverOf(values: ArticleFormValues, article: Article | undefined): string | null {
-  if (values.pendingCover) return values.pendingCover;
-  return values.removeCover ? null : (article?.coverKey ?? null);
 }
 
 const selected = (on: boolean) => (on ? html`selected` : html``);
@@ -306,44 +304,6 @@ async function featuredFields(
   </fieldset>`;
 }
 
-function coverField(
-  state: AdminState,
-  article: Article | undefined,
-  values: ArticleFormValues,
-  problems: readonly FormProblem[],
-): SafeHtml {
-  const { say } = state;
-  const current =
-    article?.coverKey && !values.pendingCover
-      ? html`<label class="check photo"
-          ><img
-            src="/admin/articles/${article.id}/cover"
-            alt="${say('web.broadcast.cover')}"
-            loading="lazy"
-          />
-          <input type="checkbox" name="removeCover" value="1" ${checked(values.removeCover)} />
-          ${say('web.broadcast.removeCover')}</label
-        >`
-      : html``;
-  const pending = values.pendingCover
-    ? html`<p class="hint" id="article-pending-cover">${say('web.broadcast.coverPending')}</p>
-        <input type="hidden" name="pendingCover" value="${values.pendingCover}" />
-        <input
-          type="hidden"
-          name="pendingCoverSig"
-          value="${signPendingCover(state, values.pendingCover)}"
-        />`
-    : html``;
-  return html`<fieldset class="edit-photos" ${invalidMark(problems, 'cover')}>
-    <legend>${say('web.broadcast.cover')}</legend>
-    ${current} ${pending}
-    <label
-      >${say('web.broadcast.chooseCover')}<input type="file" name="cover" accept="image/jpeg,image/png"
-    /></label>
-    ${fieldProblems(state, problems, 'cover')}
-  </fieldset>`;
-}
-
 function previewCard(state: AdminState, values: ArticleFormValues): SafeHtml {
   const { say } = state;
   return html`<section class="card" id="article-preview">
@@ -376,10 +336,11 @@ async function formPage(ctx: AdminContext, deps: AdminDeps, options: FormOptions
   const action = article ? `/admin/articles/${article.id}/edit` : '/admin/articles/new';
   const manager = deps.dataSource().manager;
   const isScheduled = article?.status === 'scheduled';
+  const notice = options.notice ?? missingBaseUrlNotice(state, deps);
   return layout(state, {
     title: article ? say('web.broadcast.editTitle', { title: article.title }) : say('web.broadcast.new'),
     active: 'articles',
-    ...(options.notice ? { notice: options.notice } : {}),
+    ...(notice ? { notice } : {}),
     body: html`<nav class="actions">
         <a class="button secondary" href="/admin/articles">${say('web.broadcast.list')}</a>
         ${article ? html`<a class="button secondary" href="/admin/articles/${article.id}">${say('web.broadcast.view')}</a>` : ''}
@@ -399,54 +360,55 @@ async function formPage(ctx: AdminContext, deps: AdminDeps, options: FormOptions
           </select></label
         >
         ${fieldProblems(state, problems, 'kind')}
-        <label
-          >${say('web.broadcast.articleTitle')}<input
-            name="title"
-            value="${values.title}"
-            required
-            maxlength="${ARTICLE_LIMITS.title}"
-            ${invalidMark(problems, 'title')}
-        /></label>
-        ${fieldProblems(state, problems, 'title')}
-        <label
-          >${say('web.broadcast.summary')}<textarea
-            name="summary"
-            rows="2"
-            maxlength="${ARTICLE_LIMITS.summary}"
-            ${invalidMark(problems, 'summary')}
-          >
-${values.summary}</textarea>
-        </label>
-        <p class="hint">${say('web.broadcast.summaryHint')}</p>
-        ${fieldProblems(state, problems, 'summary')}
-        <label
-          >${say('web.broadcast.body')}<textarea
-            name="body"
-            rows="16"
-            maxlength="${ARTICLE_LIMITS.body}"
-            ${invalidMark(problems, 'body')}
-          >
-${values.body}</textarea>
-        </label>
-        <p class="hint">${say('web.broadcast.bodyHint')}</p>
-        ${fieldProblems(state, problems, 'body')} ${coverField(state, article, values, problems)}
-        <label
-          >${say('web.broadcast.tags')}<input
-            name="tags"
-            value="${values.tags}"
-            placeholder="${say('web.broadcast.tagsHint')}"
-            ${invalidMark(problems, 'tags')}
-        /></label>
-        ${fieldProblems(state, problems, 'tags')} ${await deliveryFields(state, manager, values, problems)}
+        ${inputField(state, {
+          label: say('web.broadcast.articleTitle'),
+          name: 'title',
+          value: values.title,
+          problems,
+          required: true,
+          maxLength: ARTICLE_LIMITS.title,
+        })}
+        ${textareaField(state, {
+          label: say('web.broadcast.summary'),
+          name: 'summary',
+          value: values.summary,
+          rows: 2,
+          problems,
+          maxLength: ARTICLE_LIMITS.summary,
+          hint: say('web.broadcast.summaryHint'),
+        })}
+        ${textareaField(state, {
+          label: say('web.broadcast.body'),
+          name: 'body',
+          value: values.body,
+          rows: 16,
+          problems,
+          maxLength: ARTICLE_LIMITS.body,
+          hint: say('web.broadcast.bodyHint'),
+        })}
+        ${coverFieldset(state, {
+          label: 'web.broadcast.cover',
+          savedCoverUrl: article?.coverKey ? `/admin/articles/${article.id}/cover` : undefined,
+          pendingHintId: 'article-pending-cover',
+          values,
+          problems,
+        })}
+        ${inputField(state, {
+          label: say('web.broadcast.tags'),
+          name: 'tags',
+          value: values.tags,
+          problems,
+          placeholder: say('web.broadcast.tagsHint'),
+        })}
+        ${await deliveryFields(state, manager, values, problems)}
         ${await featuredFields(state, deps, values, problems)}
-        <label
-          >${say('web.broadcast.scheduledAt', { zone: deps.timeZone })}<input
-            type="datetime-local"
-            name="scheduledAt"
-            value="${values.scheduledAt}"
-            ${invalidMark(problems, 'scheduledAt')}
-        /></label>
-        ${fieldProblems(state, problems, 'scheduledAt')}
+        ${inputField(state, {
+          label: say('web.broadcast.scheduledAt', { zone: deps.timeZone }),
+          type: 'datetime-local',
+          name: 'scheduledAt',
+          value: values.scheduledAt,
+          problems,
+        })}
         <div class="actions">
           <button type="submit" name="intent" value="preview" class="secondary" formnovalidate>
             ${say('web.broadcast.preview')}
@@ -461,27 +423,9 @@ ${values.body}</textarea>
         </div>
         <p class="hint">${say('web.broadcast.sendHint')}</p>
       </form>
-      ${
-        article && isScheduled
-          ? html`<form
-              method="post"
-              action="/admin/articles/${article.id}/cancel"
-              class="card"
-              id="article-cancel"
-            >
-              ${csrfField(state)}
-              <input type="hidden" name="version" value="${article.version}" />
-              <button type="submit" class="danger">${say('web.broadcast.cancelSchedule')}</button>
-            </form>`
-          : ''
-      }
+      ${article && isScheduled ? cancelScheduleForm(state, article, 'card') : ''}
       ${options.sent ? sentCard(state, options.sent) : ''}`,
   });
-}
-
-function problemsOf(error: unknown): BroadcastProblem[] | undefined {
-  if (!(error instanceof AppError) || error.code !== 'VALIDATION_FAILED') return undefined;
-  return (error.details as { problems?: BroadcastProblem[] } | undefined)?.problems;
 }
 
 function intentOf(value: string): Intent {
@@ -528,12 +472,9 @@ async function submit(
   const now = new Date();
   const thisWeek = isoWeek(now, deps.timeZone);
   const intent = intentOf(form.text('intent'));
-  const problems: FormProblem[] = coverProblems(form);
-  const uploaded = problems.length === 0 ? await storeCover(deps.storage, form) : undefined;
-  const values = sentValues(form, uploaded ?? pendingCover(ctx.state, form) ?? null);
-  const version = existing ? Number(form.text('version')) : undefined;
-  if (existing && (!Number.isSafeInteger(version) || (version ?? 0) < 1))
-    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
+  const { problems, cover } = await receiveCover(ctx.state, deps.storage, form);
+  const values = sentValues(form, cover);
+  const version = formVersion(form, existing !== undefined);
   const render = async (status: number, options: Omit<FormOptions, 'article' | 'version'>) => {
     ctx.status = status;
     ctx.type = 'html';
@@ -544,12 +485,8 @@ async function submit(
   const at = intent === 'schedule' ? parseLocalDateTime(values.scheduledAt, deps.timeZone) : undefined;
   if (intent === 'schedule' && !at)
     problems.push({ field: 'scheduledAt', key: 'broadcast.error.scheduledAt' });
-  if (problems.length > 0)
-    return render(problems.some((problem) => problem.key === 'web.broadcast.coverSize') ? 413 : 400, {
-      values,
-      problems,
-    });
-  const input = inputOf(values, coverOf(values, existing), thisWeek);
+  if (problems.length > 0) return render(refusalStatus(problems), { values, problems });
+  const input = inputOf(values, keptCover(values, existing?.coverKey), thisWeek);
   let saved: Article;
   try {
     saved = await inTransaction(deps.dataSource(), async (manager) => {
@@ -588,7 +525,7 @@ async function submit(
       });
       return;
     }
-    const found = problemsOf(error);
+    const found = validationProblems<BroadcastProblem>(error);
     if (!found) throw error;
     return render(400, { values, problems: found });
   }

@@ -18,8 +18,9 @@ import type { AdminContext, AdminDeps, AdminMiddleware, AdminState } from '../co
 import { html } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { kindLabel, readRate, statusBadge, urgentBadge } from './broadcast-view';
+import { kindLabel, missingBaseUrlNotice, readRate, statusBadge, urgentBadge } from './broadcast-view';
 import { queryText } from './query';
+import { dataTable } from './table';
 
 const PAGE_SIZE = 50;
 
@@ -70,7 +71,7 @@ async function listPage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
     delivered: say('web.broadcast.delivered'),
     read: say('web.broadcast.read'),
   };
-  const notice = queryNotice(ctx);
+  const notice = queryNotice(ctx) ?? missingBaseUrlNotice(state, deps);
   return layout(state, {
     title: say('web.broadcast.title'),
     active: 'articles',
@@ -124,38 +125,31 @@ async function listPage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
       ${
         items.length === 0
           ? html`<p id="article-none">${say('web.broadcast.none')}</p>`
-          : html`<div class="table-wrap">
-              <table id="articles">
-                <thead>
-                  <tr>
-                    ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-                  </tr>
-                </thead>
-                <tbody>
-                  ${items.map(
-                    (item) =>
-                      html`<tr data-article="${item.article.id}">
-                        <td data-label="${headings.kind}">${kindLabel(state, item.article.kind)}</td>
-                        <td data-label="${headings.title}">
-                          <a href="/admin/articles/${item.article.id}">${item.article.title}</a>
-                          ${urgentBadge(state, item.article)}
-                        </td>
-                        <td data-label="${headings.status}">${statusBadge(state, item.article)}</td>
-                        <td data-label="${headings.time}">${rowTime(state, item, deps.timeZone)}</td>
-                        <td data-label="${headings.recipients}" class="count-cell" data-count="recipients">
-                          ${item.counts.recipients}
-                        </td>
-                        <td data-label="${headings.delivered}" class="count-cell" data-count="delivered">
-                          ${item.counts.delivered}
-                        </td>
-                        <td data-label="${headings.read}" class="count-cell" data-count="read">
-                          ${item.counts.read}（${readRate(item.counts)}）
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable(
+              'articles',
+              Object.values(headings),
+              items.map(
+                (item) =>
+                  html`<tr data-article="${item.article.id}">
+                    <td data-label="${headings.kind}">${kindLabel(state, item.article.kind)}</td>
+                    <td data-label="${headings.title}">
+                      <a href="/admin/articles/${item.article.id}">${item.article.title}</a>
+                      ${urgentBadge(state, item.article)}
+                    </td>
+                    <td data-label="${headings.status}">${statusBadge(state, item.article)}</td>
+                    <td data-label="${headings.time}">${rowTime(state, item, deps.timeZone)}</td>
+                    <td data-label="${headings.recipients}" class="count-cell" data-count="recipients">
+                      ${item.counts.recipients}
+                    </td>
+                    <td data-label="${headings.delivered}" class="count-cell" data-count="delivered">
+                      ${item.counts.delivered}
+                    </td>
+                    <td data-label="${headings.read}" class="count-cell" data-count="read">
+                      ${item.counts.read}（${readRate(item.counts)}）
+                    </td>
+                  </tr>`,
+              ),
+            )
       }
       ${
         page > 1 || items.length === PAGE_SIZE

@@ -12,24 +12,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import Busboy from 'busboy';
 import { AppError } from '../../../bot/src/errors';
 import { readBody } from '../../../bot/src/http/body';
-import type { MessageKey, MessageParams } from '../../../bot/src/i18n';
 import type { MediaStorage } from '../../../bot/src/storage/media-storage';
 import { MEDIA_KEY } from '../../../bot/src/storage/media-storage';
 import { localDay, parseLocalDay, zonedInstant } from '../../../bot/src/zoned-time';
 import type { AdminContext, AdminState } from '../context';
 import { imageType, MAX_IMAGE_BYTES } from '../multipart';
 import { checkCsrf } from '../security';
+import type { FieldProblem } from './form-common';
 
 /** The largest form body: a full article body percent-encoded three bytes per byte, and room for the rest. */
 const MAX_FORM_BYTES = 512 * 1024;
 /** Enough for every department and group of a large operator, each a separate value. */
 const MAX_FIELDS = 600;
 
-export interface FormProblem {
-  readonly field: string;
-  readonly key: MessageKey;
-  readonly params?: MessageParams;
-}
+/** A problem of the article or video form, shown beside its field. */
+export type FormProblem = FieldProblem;
 
 interface Upload {
   readonly data: Buffer;
@@ -167,6 +164,45 @@ export function pendingCover(state: AdminState, form: BroadcastForm): string | u
   const expected = Buffer.from(signPendingCover(state, key));
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected) ? key : undefined;
+}
+
+/**
+ * The cover a posted form carries on: a newly uploaded one (stored at once, so a refused save does not
+ * lose it), else the signed pending cover of an earlier post; with the problems of the upload itself.
+ */
+export async function receiveCover(
+  state: AdminState,
+  storage: MediaStorage,
+  form: BroadcastForm,
+): Promise<{ problems: FormProblem[]; cover: string | null }> {
+  const problems = coverProblems(form);
+  const uploaded = problems.length === 0 ? await storeCover(storage, form) : undefined;
+  return { problems, cover: uploaded ?? pendingCover(state, form) ?? null };
+}
+
+/** The cover a save keeps: a new (pending) one, none if "remove" was ticked, else the saved one. */
+export function keptCover(
+  values: { readonly pendingCover: string | null; readonly removeCover: boolean },
+  savedKey: string | null | undefined,
+): string | null {
+  return values.pendingCover ?? (values.removeCover ? null : (savedKey ?? null));
+}
+
+/** HTTP status for a refused form: 413 when the cover was too large, 400 otherwise. */
+export function refusalStatus(problems: readonly FormProblem[]): number {
+  return problems.some((problem) => problem.key === 'web.broadcast.coverSize') ? 413 : 400;
+}
+
+/**
+ * The version an edit form was rendered from (its optimistic lock); undefined for a new record. A
+ * missing or malformed version is a broken form, refused as VALIDATION_FAILED.
+ */
+export function formVersion(form: BroadcastForm, isEdit: boolean): number | undefined {
+  if (!isEdit) return undefined;
+  const version = Number(form.text('version'));
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
+  return version;
 }
 
 /**

@@ -17,8 +17,12 @@ import type { MessageKey } from '../../../bot/src/i18n';
 import { can } from '../access';
 import type { AdminContext, AdminDeps, AdminState } from '../context';
 import { html, type SafeHtml } from '../html';
+import { csrfField } from '../layout';
 import { loadVisibleRecord } from '../record-actions';
-import type { FormProblem } from './broadcast-form';
+import { signPendingCover, type FormProblem } from './broadcast-form';
+import { fieldProblems, invalidMark } from './form-common';
+
+export { fieldProblems, invalidMark };
 
 /** Every problem, at the top of a form (`id` names the list for tests and screen readers). */
 export function problemList(state: AdminState, problems: readonly FormProblem[], id: string): SafeHtml {
@@ -29,19 +33,84 @@ export function problemList(state: AdminState, problems: readonly FormProblem[],
     </ul>`;
 }
 
-/** The problems of one field, right under it. */
-export function fieldProblems(state: AdminState, problems: readonly FormProblem[], field: string): SafeHtml {
-  return html`${problems
-    .filter((problem) => problem.field === field)
-    .map(
-      (problem) =>
-        html`<span class="error-text" data-field="${field}">${state.say(problem.key, problem.params)}</span>`,
-    )}`;
+/**
+ * The cover picture part of the article and video forms: the saved cover with a "remove" box (unless a
+ * new one is pending), the pending cover carried signed in hidden fields, and the file chooser.
+ */
+export function coverFieldset(
+  state: AdminState,
+  options: {
+    /** Legend of the fieldset and alt text of the saved cover. */
+    readonly label: MessageKey;
+    /** Where the saved cover is served; undefined when there is none. */
+    readonly savedCoverUrl: string | undefined;
+    /** Id of the "a new cover is waiting" hint. */
+    readonly pendingHintId: string;
+    readonly values: { readonly removeCover: boolean; readonly pendingCover: string | null };
+    readonly problems: readonly FormProblem[];
+  },
+): SafeHtml {
+  const { say } = state;
+  const { values, problems } = options;
+  const saved =
+    options.savedCoverUrl && !values.pendingCover
+      ? html`<label class="check photo"
+          ><img src="${options.savedCoverUrl}" alt="${say(options.label)}" loading="lazy" />
+          <input type="checkbox" name="removeCover" value="1" ${values.removeCover ? html`checked` : ''} />
+          ${say('web.broadcast.removeCover')}</label
+        >`
+      : '';
+  const pending = values.pendingCover
+    ? html`<p class="hint" id="${options.pendingHintId}">${say('web.broadcast.coverPending')}</p>
+        <input type="hidden" name="pendingCover" value="${values.pendingCover}" />
+        <input
+          type="hidden"
+          name="pendingCoverSig"
+          value="${signPendingCover(state, values.pendingCover)}"
+        />`
+    : '';
+  return html`<fieldset class="edit-photos" ${invalidMark(problems, 'cover')}>
+    <legend>${say(options.label)}</legend>
+    ${saved} ${pending}
+    <label
+      >${say('web.broadcast.chooseCover')}<input type="file" name="cover" accept="image/jpeg,image/png"
+    /></label>
+    ${fieldProblems(state, problems, 'cover')}
+  </fieldset>`;
 }
 
-/** `aria-invalid` for a control whose field has a problem. */
-export function invalidMark(problems: readonly FormProblem[], field: string): SafeHtml {
-  return problems.some((problem) => problem.field === field) ? html`aria-invalid="true"` : html``;
+/**
+ * The "cancel the schedule" button of a scheduled article, posting the version it was shown at so that a
+ * cancel over someone else's change is refused. `formClass` is the form's class: `inline` in an action bar,
+ * `card` on its own under the edit form.
+ */
+export function cancelScheduleForm(
+  state: AdminState,
+  article: Article,
+  formClass: 'inline' | 'card',
+): SafeHtml {
+  return html`<form
+    method="post"
+    action="/admin/articles/${article.id}/cancel"
+    class="${formClass}"
+    id="article-cancel"
+  >
+    ${csrfField(state)}
+    <input type="hidden" name="version" value="${article.version}" />
+    <button type="submit" class="danger">${state.say('web.broadcast.cancelSchedule')}</button>
+  </form>`;
+}
+
+/**
+ * For people who may send: a warning that sending cannot work yet because PUBLIC_BASE_URL is not set (the
+ * cards' links would not open on phones), shown before they write a whole article only to be refused.
+ */
+export function missingBaseUrlNotice(
+  state: AdminState,
+  deps: AdminDeps,
+): { readonly kind: 'error'; readonly text: string } | undefined {
+  if (!state.user || !can(state.user, 'broadcast.write') || deps.linkBaseUrl?.()) return undefined;
+  return { kind: 'error', text: state.say('broadcast.error.noPublicBaseUrl') };
 }
 
 export function statusBadge(state: AdminState, article: Article): SafeHtml {

@@ -21,6 +21,7 @@ import type { AdminContext, AdminDeps, AdminMiddleware, AdminState } from '../co
 import { html, type SafeHtml } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryText } from './query';
+import { dataTable } from './table';
 
 /**
  * The month asked for (`?month=YYYY-MM`, up to the running one), else the previous local month: the
@@ -63,35 +64,24 @@ function totalsTable(state: AdminState, report: MonthlyPoints): SafeHtml {
     total: say('points.sheet.total'),
     rank: say('points.sheet.rank'),
   };
-  return html`<div class="table-wrap">
-    <table id="points">
-      <thead>
-        <tr>
-          ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${report.rows.map(
-          (row) =>
-            html`<tr data-staff="${row.staffNo}">
-              <td data-label="${headings.name}">
-                <a href="/admin/points/staff/${row.staffId}?month=${report.month}"
-                  >${row.name || row.staffNo}</a
-                >
-              </td>
-              <td data-label="${headings.staffNo}">${row.staffNo}</td>
-              <td data-label="${headings.department}">${row.department}</td>
-              <td data-label="${headings.quiz}" class="count-cell" data-stat="quiz">${row.quizPoints}</td>
-              <td data-label="${headings.report}" class="count-cell" data-stat="report">
-                ${row.reportPoints}
-              </td>
-              <td data-label="${headings.total}" class="count-cell" data-stat="total">${row.total}</td>
-              <td data-label="${headings.rank}" class="count-cell" data-stat="rank">${row.rank}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    'points',
+    Object.values(headings),
+    report.rows.map(
+      (row) =>
+        html`<tr data-staff="${row.staffNo}">
+          <td data-label="${headings.name}">
+            <a href="/admin/points/staff/${row.staffId}?month=${report.month}">${row.name || row.staffNo}</a>
+          </td>
+          <td data-label="${headings.staffNo}">${row.staffNo}</td>
+          <td data-label="${headings.department}">${row.department}</td>
+          <td data-label="${headings.quiz}" class="count-cell" data-stat="quiz">${row.quizPoints}</td>
+          <td data-label="${headings.report}" class="count-cell" data-stat="report">${row.reportPoints}</td>
+          <td data-label="${headings.total}" class="count-cell" data-stat="total">${row.total}</td>
+          <td data-label="${headings.rank}" class="count-cell" data-stat="rank">${row.rank}</td>
+        </tr>`,
+    ),
+  );
 }
 
 function ledgerTable(ctx: AdminContext, deps: AdminDeps, lines: readonly PointsLedgerLine[]): SafeHtml {
@@ -103,26 +93,19 @@ function ledgerTable(ctx: AdminContext, deps: AdminDeps, lines: readonly PointsL
     reason: say('web.points.reason'),
     source: say('web.points.source'),
   };
-  return html`<div class="table-wrap">
-    <table id="ledger">
-      <thead>
-        <tr>
-          ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${lines.map(
-          (line) =>
-            html`<tr data-entry="${line.id}">
-              <td data-label="${headings.when}">${formatTime(ctx.state, line.createdAt, deps.timeZone)}</td>
-              <td data-label="${headings.amount}" class="count-cell">${line.points}</td>
-              <td data-label="${headings.reason}">${reasonText(ctx.state, line)}</td>
-              <td data-label="${headings.source}">${sourceCell(ctx.state, line)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    'ledger',
+    Object.values(headings),
+    lines.map(
+      (line) =>
+        html`<tr data-entry="${line.id}">
+          <td data-label="${headings.when}">${formatTime(ctx.state, line.createdAt, deps.timeZone)}</td>
+          <td data-label="${headings.amount}" class="count-cell">${line.points}</td>
+          <td data-label="${headings.reason}">${reasonText(ctx.state, line)}</td>
+          <td data-label="${headings.source}">${sourceCell(ctx.state, line)}</td>
+        </tr>`,
+    ),
+  );
 }
 
 export function pointsRoutes(

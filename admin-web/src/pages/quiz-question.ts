@@ -33,8 +33,10 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { readCheckedForm } from '../security';
+import { inputField, textareaField } from './form-common';
 import { fieldProblems, problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
 import { queryText } from './query';
+import { dataTable } from './table';
 
 const PAGE_SIZE = 50;
 
@@ -229,33 +231,26 @@ async function listPage(ctx: AdminContext, deps: AdminDeps, notice?: QuizNotice)
       ${
         list.items.length === 0
           ? html`<p>${say('web.quiz.none')}</p>`
-          : html`<div class="table-wrap">
-              <table id="questions">
-                <thead>
-                  <tr>
-                    ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-                    ${writer ? html`<th></th>` : ''}
-                  </tr>
-                </thead>
-                <tbody>
-                  ${list.items.map(
-                    (question) =>
-                      html`<tr data-question="${question.id}">
-                        <td data-label="${headings.id}">${question.id}</td>
-                        <td data-label="${headings.level}">${levelName.get(question.levelId) ?? ''}</td>
-                        <td data-label="${headings.type}">${say(`quiz.type.${question.type}`)}</td>
-                        <td data-label="${headings.stem}">
-                          <a href="/admin/quiz/questions/${question.id}">${question.stem}</a>
-                        </td>
-                        <td data-label="${headings.answer}">${question.answer}</td>
-                        <td data-label="${headings.tags}">${question.tags.join('、')}</td>
-                        <td data-label="${headings.status}">${statusBadge(ctx.state, question)}</td>
-                        ${writer ? html`<td>${activeToggle(ctx.state, question, back)}</td>` : ''}
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable(
+              'questions',
+              Object.values(headings),
+              list.items.map(
+                (question) =>
+                  html`<tr data-question="${question.id}">
+                    <td data-label="${headings.id}">${question.id}</td>
+                    <td data-label="${headings.level}">${levelName.get(question.levelId) ?? ''}</td>
+                    <td data-label="${headings.type}">${say(`quiz.type.${question.type}`)}</td>
+                    <td data-label="${headings.stem}">
+                      <a href="/admin/quiz/questions/${question.id}">${question.stem}</a>
+                    </td>
+                    <td data-label="${headings.answer}">${question.answer}</td>
+                    <td data-label="${headings.tags}">${question.tags.join('、')}</td>
+                    <td data-label="${headings.status}">${statusBadge(ctx.state, question)}</td>
+                    ${writer ? html`<td>${activeToggle(ctx.state, question, back)}</td>` : ''}
+                  </tr>`,
+              ),
+              { actionsColumn: writer },
+            )
       }
       ${
         pages > 1
@@ -346,49 +341,45 @@ async function formPage(
             </select></label
           >
           ${fieldProblems(ctx.state, problems, 'type')}
-          <label
-            >${say('web.quiz.stem')}<textarea
-              name="stem"
-              rows="3"
-              maxlength="${QUIZ_LIMITS.stem}"
-              required
-              ${invalid('stem')}
-            >
-${values.stem}</textarea>
-          </label>
-          ${fieldProblems(ctx.state, problems, 'stem')}
-          <label
-            >${say('web.quiz.options')}<textarea name="options" rows="6" ${invalid('options')}>
-${values.options}</textarea>
-          </label>
-          ${fieldProblems(ctx.state, problems, 'options')}
-          <label
-            >${say('web.quiz.answer')}<input
-              name="answer"
-              value="${values.answer}"
-              maxlength="20"
-              ${invalid('answer')}
-          /></label>
-          ${fieldProblems(ctx.state, problems, 'answer')}
+          ${textareaField(ctx.state, {
+            label: say('web.quiz.stem'),
+            name: 'stem',
+            value: values.stem,
+            rows: 3,
+            problems,
+            required: true,
+            maxLength: QUIZ_LIMITS.stem,
+          })}
+          ${textareaField(ctx.state, {
+            label: say('web.quiz.options'),
+            name: 'options',
+            value: values.options,
+            rows: 6,
+            problems,
+          })}
+          ${inputField(ctx.state, {
+            label: say('web.quiz.answer'),
+            name: 'answer',
+            value: values.answer,
+            problems,
+            maxLength: 20,
+          })}
           <p class="hint">${say('web.quiz.answerHint')}</p>
-          <label
-            >${say('web.quiz.explanation')}<textarea
-              name="explanation"
-              rows="3"
-              maxlength="${QUIZ_LIMITS.explanation}"
-              ${invalid('explanation')}
-            >
-${values.explanation}</textarea>
-          </label>
-          ${fieldProblems(ctx.state, problems, 'explanation')}
-          <label
-            >${say('web.quiz.tags')}<input
-              name="tags"
-              value="${values.tags}"
-              placeholder="${say('web.quiz.tagsHint')}"
-              ${invalid('tags')}
-          /></label>
-          ${fieldProblems(ctx.state, problems, 'tags')}
+          ${textareaField(ctx.state, {
+            label: say('web.quiz.explanation'),
+            name: 'explanation',
+            value: values.explanation,
+            rows: 3,
+            problems,
+            maxLength: QUIZ_LIMITS.explanation,
+          })}
+          ${inputField(ctx.state, {
+            label: say('web.quiz.tags'),
+            name: 'tags',
+            value: values.tags,
+            problems,
+            placeholder: say('web.quiz.tagsHint'),
+          })}
           <label class="check"
             ><input type="checkbox" name="isActive" value="1" ${values.isActive ? html`checked` : ''} />
             ${say('web.quiz.isActive')}</label
@@ -441,6 +432,22 @@ async function loadQuestion(ctx: AdminContext, deps: AdminDeps): Promise<QuizQue
 /** Only back to a question page or the question list (never elsewhere). */
 function safeBack(back: string | undefined, fallback: string): string {
   return back && /^\/admin\/quiz\/questions(\/\d+)?(\?[^\\\r\n]*)?$/.test(back) ? back : fallback;
+}
+
+/**
+ * Answers a change made over someone else's (409): the question as it is now, with what was sent (if a
+ * whole form was) beside it so nothing typed is lost.
+ */
+async function showConflict(ctx: AdminContext, deps: AdminDeps, sent?: FormValues): Promise<void> {
+  const current = await loadQuestion(ctx, deps);
+  ctx.status = 409;
+  ctx.type = 'html';
+  ctx.body = await formPage(ctx, deps, {
+    question: current,
+    values: valuesOf(current),
+    notice: { kind: 'error', text: ctx.state.say('web.quiz.conflict') },
+    ...(sent ? { sent } : {}),
+  });
 }
 
 export function quizQuestionRoutes(
@@ -496,15 +503,7 @@ export function quizQuestionRoutes(
     } catch (error) {
       if (error instanceof AppError && error.code === 'CONFLICT') {
         ctx.state.log.info({ reason: error.message }, 'quiz question edit refused: stale version');
-        const current = await loadQuestion(ctx, deps);
-        ctx.status = 409;
-        ctx.type = 'html';
-        ctx.body = await formPage(ctx, deps, {
-          question: current,
-          values: valuesOf(current),
-          notice: { kind: 'error', text: ctx.state.say('web.quiz.conflict') },
-          sent: values,
-        });
+        await showConflict(ctx, deps, values);
         return;
       }
       const problems = problemsOf(error);
@@ -534,14 +533,7 @@ export function quizQuestionRoutes(
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'CONFLICT') throw error;
       ctx.state.log.info({ reason: error.message }, 'quiz question (de)activation refused: stale version');
-      const current = await loadQuestion(ctx, deps);
-      ctx.status = 409;
-      ctx.type = 'html';
-      ctx.body = await formPage(ctx, deps, {
-        question: current,
-        values: valuesOf(current),
-        notice: { kind: 'error', text: ctx.state.say('web.quiz.conflict') },
-      });
+      await showConflict(ctx, deps);
       return;
     }
     ctx.redirect(withNotice(back, 'web.saved'));

@@ -41,6 +41,7 @@ import { csrfField, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { checkCsrf, readCheckedForm } from '../security';
 import { fieldProblems, problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
+import { dataTable } from './table';
 
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
 
@@ -125,81 +126,75 @@ function levelsTable(
     say('web.quiz.points'),
     say('web.quiz.counts'),
   ];
-  return html`<div class="table-wrap">
-    <table id="levels">
-      <thead>
-        <tr>
-          ${headings.map((heading) => html`<th>${heading}</th>`)}${writer ? html`<th></th>` : ''}
-        </tr>
-      </thead>
-      <tbody>
-        ${summaries.map(({ level, active, inactive }, index) => {
-          const sentBack = extra.levelForm?.id === level.id ? extra.levelForm : undefined;
-          const values = sentBack?.values ?? valuesOf(level);
-          const problems = sentBack?.problems ?? [];
-          const formId = `level-${level.id}`;
-          const cell = (field: keyof LevelValues, label: string) =>
-            writer
-              ? levelInput(ctx.state, { form: formId, field, value: values[field], label, problems })
-              : values[field];
-          return html`<tr data-level="${level.name}">
-            <td data-label="${headings[0]}">${index + 1}</td>
-            <td data-label="${headings[1]}">${cell('name', headings[1] ?? '')}</td>
-            <td data-label="${headings[2]}">${cell('questionsPerAttempt', headings[2] ?? '')}</td>
-            <td data-label="${headings[3]}">${cell('passPercent', headings[3] ?? '')}</td>
-            <td data-label="${headings[4]}">${cell('points', headings[4] ?? '')}</td>
-            <td data-label="${headings[5]}">
-              <a href="/admin/quiz/questions?level=${level.id}">${active} / ${inactive}</a>
-            </td>
-            ${
-              writer
-                ? html`<td class="level-actions">
-                    <form method="post" action="/admin/quiz/levels/${level.id}" id="${formId}" class="inline">
-                      ${csrfField(ctx.state)}
-                      <input type="hidden" name="version" value="${level.version}" />
-                      <button type="submit">${say('web.quiz.save')}</button>
-                    </form>
-                    <form method="post" action="/admin/quiz/levels/${level.id}/move" class="inline">
-                      ${csrfField(ctx.state)}
-                      <button
-                        type="submit"
-                        name="direction"
-                        value="up"
-                        class="secondary"
-                        ${index === 0 ? html`disabled` : ''}
-                      >
-                        ${say('web.quiz.up')}
-                      </button>
-                      <button
-                        type="submit"
-                        name="direction"
-                        value="down"
-                        class="secondary"
-                        ${index === summaries.length - 1 ? html`disabled` : ''}
-                      >
-                        ${say('web.quiz.down')}
-                      </button>
-                    </form>
-                    ${
-                      sentBack?.sent
-                        ? html`<span class="error-text" id="level-sent"
-                            >${say('web.quiz.levelSent', {
-                              name: sentBack.sent.name,
-                              questions: sentBack.sent.questionsPerAttempt,
-                              passPercent: sentBack.sent.passPercent,
-                              points: sentBack.sent.points,
-                            })}</span
-                          >`
-                        : ''
-                    }
-                  </td>`
-                : ''
-            }
-          </tr>`;
-        })}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    'levels',
+    headings,
+    summaries.map(({ level, active, inactive }, index) => {
+      const sentBack = extra.levelForm?.id === level.id ? extra.levelForm : undefined;
+      const values = sentBack?.values ?? valuesOf(level);
+      const problems = sentBack?.problems ?? [];
+      const formId = `level-${level.id}`;
+      const cell = (field: keyof LevelValues, label: string) =>
+        writer
+          ? levelInput(ctx.state, { form: formId, field, value: values[field], label, problems })
+          : values[field];
+      return html`<tr data-level="${level.name}">
+        <td data-label="${headings[0]}">${index + 1}</td>
+        <td data-label="${headings[1]}">${cell('name', headings[1] ?? '')}</td>
+        <td data-label="${headings[2]}">${cell('questionsPerAttempt', headings[2] ?? '')}</td>
+        <td data-label="${headings[3]}">${cell('passPercent', headings[3] ?? '')}</td>
+        <td data-label="${headings[4]}">${cell('points', headings[4] ?? '')}</td>
+        <td data-label="${headings[5]}">
+          <a href="/admin/quiz/questions?level=${level.id}">${active} / ${inactive}</a>
+        </td>
+        ${
+          writer
+            ? html`<td class="level-actions">
+                <form method="post" action="/admin/quiz/levels/${level.id}" id="${formId}" class="inline">
+                  ${csrfField(ctx.state)}
+                  <input type="hidden" name="version" value="${level.version}" />
+                  <button type="submit">${say('web.quiz.save')}</button>
+                </form>
+                <form method="post" action="/admin/quiz/levels/${level.id}/move" class="inline">
+                  ${csrfField(ctx.state)}
+                  <button
+                    type="submit"
+                    name="direction"
+                    value="up"
+                    class="secondary"
+                    ${index === 0 ? html`disabled` : ''}
+                  >
+                    ${say('web.quiz.up')}
+                  </button>
+                  <button
+                    type="submit"
+                    name="direction"
+                    value="down"
+                    class="secondary"
+                    ${index === summaries.length - 1 ? html`disabled` : ''}
+                  >
+                    ${say('web.quiz.down')}
+                  </button>
+                </form>
+                ${
+                  sentBack?.sent
+                    ? html`<span class="error-text" id="level-sent"
+                        >${say('web.quiz.levelSent', {
+                          name: sentBack.sent.name,
+                          questions: sentBack.sent.questionsPerAttempt,
+                          passPercent: sentBack.sent.passPercent,
+                          points: sentBack.sent.points,
+                        })}</span
+                      >`
+                    : ''
+                }
+              </td>`
+            : ''
+        }
+      </tr>`;
+    }),
+    { actionsColumn: writer },
+  );
 }
 
 function newLevelForm(ctx: AdminContext, extra: LevelsPageExtra): SafeHtml {

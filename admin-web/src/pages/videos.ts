@@ -34,15 +34,17 @@ import { queryNotice, withNotice } from '../notice';
 import { loadVisibleRecord, sendStoredPhoto } from '../record-actions';
 import { readCheckedForm } from '../security';
 import {
-  coverProblems,
-  pendingCover,
+  formVersion,
+  keptCover,
   readBroadcastForm,
-  signPendingCover,
-  storeCover,
+  receiveCover,
+  refusalStatus,
   type BroadcastForm,
   type FormProblem,
 } from './broadcast-form';
-import { fieldProblems, invalidMark, problemList } from './broadcast-view';
+import { coverFieldset, problemList } from './broadcast-view';
+import { inputField, textareaField, validationProblems } from './form-common';
+import { dataTable } from './table';
 
 type Notice = { readonly kind: 'ok' | 'error'; readonly text: string };
 
@@ -186,43 +188,36 @@ async function listPage(ctx: AdminContext, deps: AdminDeps, notice?: Notice): Pr
       ${
         videos.length === 0
           ? html`<p id="video-none">${say('web.video.none')}</p>`
-          : html`<div class="table-wrap">
-              <table id="videos">
-                <thead>
-                  <tr>
-                    ${Object.values(headings).map((heading) => html`<th>${heading}</th>`)}
-                    ${writer ? html`<th></th>` : ''}
-                  </tr>
-                </thead>
-                <tbody>
-                  ${videos.map((video, index) => {
-                    const same = (other: TrainingVideo | undefined) => other?.isActive === video.isActive;
-                    return html`<tr data-video="${video.id}">
-                      <td data-label="${headings.order}">${video.isActive ? index + 1 : ''}</td>
-                      <td data-label="${headings.title}">
-                        <a href="/admin/videos/${video.id}">${video.title}</a>
-                      </td>
-                      <td data-label="${headings.length}" data-length>
-                        ${formatDuration(video.durationSeconds)}
-                      </td>
-                      <td data-label="${headings.link}">
-                        ${isHttpsUrl(video.url) ? html`<a href="${video.url}" target="_blank" rel="noopener noreferrer">${video.url}</a>` : video.url}
-                      </td>
-                      <td data-label="${headings.state}">${stateBadge(state, video)}</td>
-                      ${
-                        writer
-                          ? html`<td>
-                              ${same(videos[index - 1]) ? moveButton(state, video, 'up') : ''}
-                              ${same(videos[index + 1]) ? moveButton(state, video, 'down') : ''}
-                              ${activeToggle(state, video)}
-                            </td>`
-                          : ''
-                      }
-                    </tr>`;
-                  })}
-                </tbody>
-              </table>
-            </div>`
+          : dataTable(
+              'videos',
+              Object.values(headings),
+              videos.map((video, index) => {
+                const same = (other: TrainingVideo | undefined) => other?.isActive === video.isActive;
+                return html`<tr data-video="${video.id}">
+                  <td data-label="${headings.order}">${video.isActive ? index + 1 : ''}</td>
+                  <td data-label="${headings.title}">
+                    <a href="/admin/videos/${video.id}">${video.title}</a>
+                  </td>
+                  <td data-label="${headings.length}" data-length>
+                    ${formatDuration(video.durationSeconds)}
+                  </td>
+                  <td data-label="${headings.link}">
+                    ${isHttpsUrl(video.url) ? html`<a href="${video.url}" target="_blank" rel="noopener noreferrer">${video.url}</a>` : video.url}
+                  </td>
+                  <td data-label="${headings.state}">${stateBadge(state, video)}</td>
+                  ${
+                    writer
+                      ? html`<td>
+                          ${same(videos[index - 1]) ? moveButton(state, video, 'up') : ''}
+                          ${same(videos[index + 1]) ? moveButton(state, video, 'down') : ''}
+                          ${activeToggle(state, video)}
+                        </td>`
+                      : ''
+                  }
+                </tr>`;
+              }),
+              { actionsColumn: writer },
+            )
       }`,
   });
 }
@@ -234,42 +229,6 @@ interface FormOptions {
   readonly problems?: readonly FormProblem[];
   readonly notice?: Notice;
   readonly sent?: VideoFormValues;
-}
-
-function coverField(
-  state: AdminState,
-  video: TrainingVideo | undefined,
-  values: VideoFormValues,
-  problems: readonly FormProblem[],
-): SafeHtml {
-  const { say } = state;
-  return html`<fieldset class="edit-photos" ${invalidMark(problems, 'cover')}>
-    <legend>${say('web.video.cover')}</legend>
-    ${
-      video?.coverKey && !values.pendingCover
-        ? html`<label class="check photo"
-            ><img src="/admin/videos/${video.id}/cover" alt="${say('web.video.cover')}" loading="lazy" />
-            <input type="checkbox" name="removeCover" value="1" ${values.removeCover ? html`checked` : ''} />
-            ${say('web.broadcast.removeCover')}</label
-          >`
-        : ''
-    }
-    ${
-      values.pendingCover
-        ? html`<p class="hint" id="video-pending-cover">${say('web.broadcast.coverPending')}</p>
-            <input type="hidden" name="pendingCover" value="${values.pendingCover}" />
-            <input
-              type="hidden"
-              name="pendingCoverSig"
-              value="${signPendingCover(state, values.pendingCover)}"
-            />`
-        : ''
-    }
-    <label
-      >${say('web.broadcast.chooseCover')}<input type="file" name="cover" accept="image/jpeg,image/png"
-    /></label>
-    ${fieldProblems(state, problems, 'cover')}
-  </fieldset>`;
 }
 
 function formPage(ctx: AdminContext, deps: AdminDeps, options: FormOptions): string {
@@ -300,47 +259,49 @@ function formPage(ctx: AdminContext, deps: AdminDeps, options: FormOptions): str
         ${csrfField(state)}
         ${video ? html`<input type="hidden" name="version" value="${options.version ?? video.version}" />` : ''}
         <fieldset ${writer ? '' : html`disabled`}>
-          <label
-            >${say('web.video.videoTitle')}<input
-              name="title"
-              value="${values.title}"
-              required
-              maxlength="${VIDEO_LIMITS.title}"
-              ${invalidMark(problems, 'title')}
-          /></label>
-          ${fieldProblems(state, problems, 'title')}
-          <label
-            >${say('web.video.description')}<textarea
-              name="description"
-              rows="3"
-              maxlength="${VIDEO_LIMITS.description}"
-              ${invalidMark(problems, 'description')}
-            >
-${values.description}</textarea>
-          </label>
-          ${fieldProblems(state, problems, 'description')}
-          <label
-            >${say('web.video.length')}<input
-              name="duration"
-              value="${values.duration}"
-              placeholder="5:30"
-              inputmode="numeric"
-              required
-              ${invalidMark(problems, 'duration')}
-          /></label>
-          <p class="hint">${say('web.video.lengthHint')}</p>
-          ${fieldProblems(state, problems, 'duration')}
-          <label
-            >${say('web.video.url')}<input
-              type="url"
-              name="url"
-              value="${values.url}"
-              placeholder="https://"
-              required
-              maxlength="${VIDEO_LIMITS.url}"
-              ${invalidMark(problems, 'url')}
-          /></label>
-          ${fieldProblems(state, problems, 'url')} ${coverField(state, video, values, problems)}
+          ${inputField(state, {
+            label: say('web.video.videoTitle'),
+            name: 'title',
+            value: values.title,
+            problems,
+            required: true,
+            maxLength: VIDEO_LIMITS.title,
+          })}
+          ${textareaField(state, {
+            label: say('web.video.description'),
+            name: 'description',
+            value: values.description,
+            rows: 3,
+            problems,
+            maxLength: VIDEO_LIMITS.description,
+          })}
+          ${inputField(state, {
+            label: say('web.video.length'),
+            name: 'duration',
+            value: values.duration,
+            problems,
+            placeholder: '5:30',
+            inputMode: 'numeric',
+            required: true,
+            hint: say('web.video.lengthHint'),
+          })}
+          ${inputField(state, {
+            label: say('web.video.url'),
+            type: 'url',
+            name: 'url',
+            value: values.url,
+            problems,
+            placeholder: 'https://',
+            required: true,
+            maxLength: VIDEO_LIMITS.url,
+          })}
+          ${coverFieldset(state, {
+            label: 'web.video.cover',
+            savedCoverUrl: video?.coverKey ? `/admin/videos/${video.id}/cover` : undefined,
+            pendingHintId: 'video-pending-cover',
+            values,
+            problems,
+          })}
           <label class="check"
             ><input type="checkbox" name="isActive" value="1" ${values.isActive ? html`checked` : ''} />
             ${say('web.video.isActive')}</label
@@ -371,11 +332,6 @@ ${options.sent.description}</textarea>
   });
 }
 
-function problemsOf(error: unknown): BroadcastProblem[] | undefined {
-  if (!(error instanceof AppError) || error.code !== 'VALIDATION_FAILED') return undefined;
-  return (error.details as { problems?: BroadcastProblem[] } | undefined)?.problems;
-}
-
 /** The form as the commands take it, or the problems only the form can see (a length it cannot read). */
 function inputOf(values: VideoFormValues, coverKey: string | null): VideoInput | FormProblem {
   const durationSeconds = parseDuration(values.duration);
@@ -392,14 +348,10 @@ function inputOf(values: VideoFormValues, coverKey: string | null): VideoInput |
 
 async function submit(ctx: AdminContext, deps: AdminDeps, form: BroadcastForm, existing?: TrainingVideo) {
   const now = new Date();
-  const problems: FormProblem[] = coverProblems(form);
-  const uploaded = problems.length === 0 ? await storeCover(deps.storage, form) : undefined;
-  const values = sentValues(form, uploaded ?? pendingCover(ctx.state, form) ?? null);
-  const version = existing ? Number(form.text('version')) : undefined;
-  if (existing && (!Number.isSafeInteger(version) || (version ?? 0) < 1))
-    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
-  const coverKey = values.pendingCover ?? (values.removeCover ? null : (existing?.coverKey ?? null));
-  const input = inputOf(values, coverKey);
+  const { problems, cover } = await receiveCover(ctx.state, deps.storage, form);
+  const values = sentValues(form, cover);
+  const version = formVersion(form, existing !== undefined);
+  const input = inputOf(values, keptCover(values, existing?.coverKey));
   if ('key' in input) problems.push(input);
   const refuse = (status: number, found: readonly FormProblem[]) => {
     ctx.status = status;
@@ -410,11 +362,7 @@ async function submit(ctx: AdminContext, deps: AdminDeps, form: BroadcastForm, e
       problems: found,
     });
   };
-  if (problems.length > 0 || 'key' in input)
-    return refuse(
-      problems.some((problem) => problem.key === 'web.broadcast.coverSize') ? 413 : 400,
-      problems,
-    );
+  if (problems.length > 0 || 'key' in input) return refuse(refusalStatus(problems), problems);
   let saved: TrainingVideo;
   try {
     saved = await inTransaction(deps.dataSource(), async (manager) => {
@@ -445,7 +393,7 @@ async function submit(ctx: AdminContext, deps: AdminDeps, form: BroadcastForm, e
       });
       return;
     }
-    const found = problemsOf(error);
+    const found = validationProblems<BroadcastProblem>(error);
     if (!found) throw error;
     return refuse(400, found);
   }

@@ -83,26 +83,33 @@ export interface SaveArticleDraftProps {
   readonly now: Date;
 }
 
+/** The article's columns the writer sets, from checked input (lists copied, never shared). */
+function writtenColumns(value: ArticleInput) {
+  return {
+    kind: value.kind,
+    title: value.title,
+    summary: value.summary,
+    body: value.body,
+    coverKey: value.coverKey,
+    tags: [...value.tags],
+    audience: value.audience,
+    isUrgent: value.isUrgent,
+    smsGroups: [...value.smsGroups],
+    featuredWeek: value.featuredWeek,
+  } satisfies Partial<Article>;
+}
+
 /** A new draft. VALIDATION_FAILED lists every problem (unknown departments and groups included). */
 export async function saveArticleDraft(props: SaveArticleDraftProps): Promise<Article> {
   const { manager, now } = props;
   const value = await validated(manager, props.input);
   return manager.save(
     manager.create(Article, {
-      kind: value.kind,
-      title: value.title,
-      summary: value.summary,
-      body: value.body,
-      coverKey: value.coverKey,
-      tags: [...value.tags],
+      ...writtenColumns(value),
       authorId: props.authorId,
       status: 'draft',
-      audience: value.audience,
-      isUrgent: value.isUrgent,
-      smsGroups: [...value.smsGroups],
       scheduledAt: null,
       sentAt: null,
-      featuredWeek: value.featuredWeek,
       recipientCount: 0,
       reminderRounds: 0,
       lastRemindedAt: null,
@@ -147,23 +154,7 @@ export async function updateArticle(props: UpdateArticleProps): Promise<Article>
     const problems = readinessProblems(value);
     if (problems.length > 0) throw invalidArticle(problems);
   }
-  return guardedArticleUpdate(
-    manager,
-    current,
-    {
-      kind: value.kind,
-      title: value.title,
-      summary: value.summary,
-      body: value.body,
-      coverKey: value.coverKey,
-      tags: [...value.tags],
-      audience: value.audience,
-      isUrgent: value.isUrgent,
-      smsGroups: [...value.smsGroups],
-      featuredWeek: value.featuredWeek,
-    },
-    now,
-  );
+  return guardedArticleUpdate(manager, current, writtenColumns(value), now);
 }
 
 export interface ScheduleArticleProps {

@@ -8,32 +8,27 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { EntityManager } from 'typeorm';
-import { WecomApiClient } from '../../channels/wecom/api-client';
-import { MemberThrottle } from '../../channels/wecom/throttle';
-import { TokenStore } from '../../channels/wecom/token-store';
 import { inTransaction } from '../../db/transaction';
 import type { NotificationChannel } from '../../notifications/channels/channel';
-import { WecomPushChannel } from '../../notifications/channels/wecom';
+import type { WecomPushChannel } from '../../notifications/channels/wecom';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { quietHoursSetting } from '../../notifications/quiet-hours';
 import { OutboxRelay } from '../../notifications/relay';
 import { captureLogger, eventually, useTestDatabase } from '../../../test/support';
-import { startFakeWecom, TEST_CORP, type FakeWecom } from '../../../test/wecom';
+import { startFakeWecom, type FakeWecom } from '../../../test/wecom';
 import { zonedInstant } from '../../zoned-time';
 import { putSetting } from '../settings';
 import { createStaff, ensureDutyGroup, setGroupMembership, Staff } from '../staff';
 import { Article, type ArticleAudience } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
-import { saveArticleDraft } from './broadcast.commands';
 import { articleDetail } from './broadcast.queries';
 import { EMPTY_AUDIENCE, type ArticleInput } from './broadcast.schema';
-import { sendArticleNow } from './broadcast.sending';
+import { engineerNotice, fakeWecomPushChannel, sendNow } from './broadcast.test-support';
 import './index';
 
 const TZ = 'Asia/Shanghai';
 const PEOPLE = 5000;
 const LEASE_MS = 30_000;
-const LINKS = { baseUrl: 'https://fieldline.example.com', sessionSecret: undefined };
 const userId = (index: number) => `u${String(index).padStart(5, '0')}`;
 const ALL_USERS = Array.from({ length: PEOPLE }, (_, index) => userId(index + 1));
 
@@ -65,28 +60,16 @@ describe('broadcast delivery through the relay', () => {
       batchLimits: { perMinute: options.perMinute ?? 28, perHour: 950 },
     });
 
-  async function send(
+  const send = (
     parts: Partial<ArticleInput>,
     audience: ArticleAudience = { ...EMPTY_AUDIENCE, roles: ['engineer'] },
-  ) {
-    const input: ArticleInput = {
-      kind: 'notice',
-      title: '装维规范更新通知',
-      summary: '上门前须提前 30 分钟电话预约',
-      body: '请各位装维人员遵守新的预约规范。',
-      coverKey: null,
-      tags: [],
-      audience,
-      isUrgent: false,
-      smsGroups: [],
-      featuredWeek: null,
-      ...parts,
-    };
-    return tx(async (m) => {
-      const draft = await saveArticleDraft({ manager: m, input, authorId: author.id, now: clockNow });
-      return sendArticleNow({ manager: m, id: draft.id, version: 1, now: clockNow, links: LINKS });
+  ) =>
+    sendNow({
+      dataSource: db().dataSource,
+      input: engineerNotice({ audience, ...parts }),
+      authorId: author.id,
+      now: clockNow,
     });
-  }
 
   /** How many times each member received the article (by its link). */
   function receipts(articleId: number): Map<string, number> {
@@ -102,25 +85,12 @@ describe('broadcast delivery through the relay', () => {
 
   beforeAll(async () => {
     wecom = await startFakeWecom();
-    const api = new WecomApiClient({
+    wecomChannel = fakeWecomPushChannel({
       apiBase: () => wecom.url,
-      corpId: TEST_CORP.corpId,
-      agentId: TEST_CORP.agentId,
-      secret: TEST_CORP.secret,
+      dataSource: () => db().dataSource,
       logger: logs.logger,
-      tokenStore: (fetchToken) =>
-        new TokenStore({
-          dataSource: () => db().dataSource,
-          key: 'broadcast-test',
-          owner: 'test',
-          fetchToken,
-        }),
+      tokenKey: 'broadcast-test',
     });
-    wecomChannel = new WecomPushChannel(
-      new MemberThrottle((to, message) => api.sendMessage(to, message)),
-      undefined,
-      (users, message, options) => api.sendToMany(users, message, options),
-    );
     await tx(async (m) => {
       author = await createStaff({ manager: m, staffNo: 'T2001', name: '王芳', role: 'tier2' });
       const now = new Date();

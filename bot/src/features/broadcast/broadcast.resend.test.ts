@@ -9,14 +9,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Koa from 'koa';
 import type { EntityManager } from 'typeorm';
-import { WecomApiClient } from '../../channels/wecom/api-client';
 import { FakeWecomState, fakeWecomApiRoutes } from '../../channels/wecom/fake-api';
-import { MemberThrottle } from '../../channels/wecom/throttle';
-import { TokenStore } from '../../channels/wecom/token-store';
 import { inTransaction } from '../../db/transaction';
 import { retryOutboxMessage } from '../../notifications';
 import type { NotificationChannel } from '../../notifications/channels/channel';
-import { WecomPushChannel } from '../../notifications/channels/wecom';
+import type { WecomPushChannel } from '../../notifications/channels/wecom';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { quietHoursSetting } from '../../notifications/quiet-hours';
 import { OutboxRelay } from '../../notifications/relay';
@@ -27,14 +24,13 @@ import { putSetting } from '../settings';
 import { createStaff, Staff } from '../staff';
 import { Article } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
-import { saveArticleDraft } from './broadcast.commands';
-import { EMPTY_AUDIENCE, type ArticleInput } from './broadcast.schema';
-import { remindUnreadRecipients, sendArticleNow } from './broadcast.sending';
+import type { ArticleInput } from './broadcast.schema';
+import { remindUnreadRecipients } from './broadcast.sending';
+import { engineerNotice, fakeWecomPushChannel, sendNow, TEST_LINKS } from './broadcast.test-support';
 import './index';
 
 const TZ = 'Asia/Shanghai';
 const LEASE_MS = 30_000;
-const LINKS = { baseUrl: 'https://fieldline.example.com', sessionSecret: undefined };
 /** Two languages: every article to engineers goes out in two batches. */
 const ENGINEERS = [
   { user: 'zh1', language: 'zh-CN' },
@@ -82,25 +78,13 @@ describe('broadcast batches resent after a crash', () => {
       batchSize: options.batchSize ?? 50,
     });
 
-  function send(parts: Partial<ArticleInput> = {}) {
-    const input: ArticleInput = {
-      kind: 'notice',
-      title: '装维规范更新通知',
-      summary: '上门前须提前 30 分钟电话预约',
-      body: '请各位装维人员遵守新的预约规范。',
-      coverKey: null,
-      tags: [],
-      audience: { ...EMPTY_AUDIENCE, roles: ['engineer'] },
-      isUrgent: false,
-      smsGroups: [],
-      featuredWeek: null,
-      ...parts,
-    };
-    return tx(async (m) => {
-      const draft = await saveArticleDraft({ manager: m, input, authorId: author.id, now: clockNow });
-      return sendArticleNow({ manager: m, id: draft.id, version: 1, now: clockNow, links: LINKS });
+  const send = (parts: Partial<ArticleInput> = {}) =>
+    sendNow({
+      dataSource: db().dataSource,
+      input: engineerNotice(parts),
+      authorId: author.id,
+      now: clockNow,
     });
-  }
 
   /** Messages per member for one article (cards and reminders alike carry its link). */
   function receipts(articleId: number): Map<string, number> {
@@ -128,26 +112,13 @@ describe('broadcast batches resent after a crash', () => {
     app.silent = true;
     app.use(fakeWecomApiRoutes(state).routes());
     server = await startTestServer(app.callback());
-    const api = new WecomApiClient({
+    channel = fakeWecomPushChannel({
       apiBase: () => server.url,
-      corpId: TEST_CORP.corpId,
-      agentId: TEST_CORP.agentId,
-      secret: TEST_CORP.secret,
+      dataSource: () => db().dataSource,
       logger: logs.logger,
-      tokenStore: (fetchToken) =>
-        new TokenStore({
-          dataSource: () => db().dataSource,
-          key: 'resend-test',
-          owner: 'test',
-          fetchToken,
-          clock: () => clockNow.getTime(),
-        }),
+      tokenKey: 'resend-test',
+      clock: () => clockNow.getTime(),
     });
-    channel = new WecomPushChannel(
-      new MemberThrottle((to, message) => api.sendMessage(to, message)),
-      undefined,
-      (users, message, options) => api.sendToMany(users, message, options),
-    );
     await tx(async (m) => {
       author = await createStaff({ manager: m, staffNo: 'T2001', name: '王芳', role: 'tier2' });
       for (const [index, engineer] of ENGINEERS.entries()) {
@@ -213,7 +184,7 @@ describe('broadcast batches resent after a crash', () => {
     const started = await send({ kind: 'outage', title: '城北 OLT 板卡故障', summary: '城北片区断网' });
     expect(await relay().drain()).toMatchObject({ sent: 2 });
     const round1 = await tx((m) =>
-      remindUnreadRecipients({ manager: m, id: started.article.id, now: clockNow, links: LINKS }),
+      remindUnreadRecipients({ manager: m, id: started.article.id, now: clockNow, links: TEST_LINKS }),
     );
     expect(round1).toMatchObject({ round: 1, reminded: 4 });
     // Round 1 is not sent yet (say WeCom was down); meanwhile two people read it and a new round starts.
@@ -229,7 +200,7 @@ describe('broadcast batches resent after a crash', () => {
     );
     clockNow = new Date(clockNow.getTime() + 6 * 60_000);
     const round2 = await tx((m) =>
-      remindUnreadRecipients({ manager: m, id: started.article.id, now: clockNow, links: LINKS }),
+      remindUnreadRecipients({ manager: m, id: started.article.id, now: clockNow, links: TEST_LINKS }),
     );
     expect(round2).toMatchObject({ round: 2, reminded: 2 });
     expect(await relay().drain()).toMatchObject({ sent: 3 }); // round 1: zh + en batch; round 2: zh

@@ -127,6 +127,14 @@ export function isIsoWeekLabel(value: string): boolean {
 }
 const length = (text: string) => [...text].length;
 
+/** A title must be given, fit on one line and have at most `max` characters. */
+function titleProblems(title: string, max: number): BroadcastProblem[] {
+  if (title === '') return [{ field: 'title', key: 'broadcast.error.titleMissing' }];
+  if (length(title) > max || /[\r\n]/.test(title))
+    return [{ field: 'title', key: 'broadcast.error.titleLength', params: { max } }];
+  return [];
+}
+
 /** True when the audience names nobody at all (nothing chosen). */
 export function isEmptyAudience(audience: ArticleAudience): boolean {
   return (
@@ -169,13 +177,7 @@ export function checkArticle(
     featuredWeek:
       parsed.featuredWeek === null || parsed.featuredWeek.trim() === '' ? null : parsed.featuredWeek.trim(),
   };
-  if (value.title === '') problems.push({ field: 'title', key: 'broadcast.error.titleMissing' });
-  else if (length(value.title) > ARTICLE_LIMITS.title || /[\r\n]/.test(value.title))
-    problems.push({
-      field: 'title',
-      key: 'broadcast.error.titleLength',
-      params: { max: ARTICLE_LIMITS.title },
-    });
+  problems.push(...titleProblems(value.title, ARTICLE_LIMITS.title));
   if (length(value.summary) > ARTICLE_LIMITS.summary)
     problems.push({
       field: 'summary',
@@ -269,13 +271,7 @@ export function checkVideo(
     isActive: parsed.isActive,
   };
   const problems: BroadcastProblem[] = [];
-  if (value.title === '') problems.push({ field: 'title', key: 'broadcast.error.titleMissing' });
-  else if (length(value.title) > VIDEO_LIMITS.title || /[\r\n]/.test(value.title))
-    problems.push({
-      field: 'title',
-      key: 'broadcast.error.titleLength',
-      params: { max: VIDEO_LIMITS.title },
-    });
+  problems.push(...titleProblems(value.title, VIDEO_LIMITS.title));
   if (length(value.description) > VIDEO_LIMITS.description)
     problems.push({
       field: 'description',
