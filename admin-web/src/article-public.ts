@@ -76,7 +76,6 @@ const SITE: PublicSite = {
   brand: 'broadcast.page.brand',
   stylesheets: ['/articles/static/app.css', '/articles/static/article.css'],
   refusedTitle: 'broadcast.page.linkRefused',
-  goneTitle: 'broadcast.page.gone',
   refusedId: 'article-refused',
 };
 

@@ -14,11 +14,12 @@ import {
   TrainingVideo,
   articleCardTemplate,
   articleReminderTemplate,
+  bestCaseScheduleSetting,
   findArticle,
   listVideos,
   markArticleRead,
 } from '../../bot/src/features/broadcast';
-import { putSetting } from '../../bot/src/features/settings';
+import { putSetting, resetSetting } from '../../bot/src/features/settings';
 import {
   createStaff,
   Department,
@@ -286,6 +287,20 @@ describe('article and video pages', () => {
       );
       const edit = await web.get(`/admin/articles/${article?.id}/edit`);
       expect(edit.body).toMatch(/name="featuredThisWeek" value="1" checked/);
+      // The days and times on the form are broadcast.bestCaseSchedule's, not fixed text.
+      expect(edit.body).toContain('周五 16:00 发给所选对象');
+      expect(edit.body).toContain('本周没有标记案例时，周四 10:00 会提醒二级支撑');
+      await inTransaction(bot.running.database.dataSource, (m) =>
+        putSetting({
+          manager: m,
+          definition: bestCaseScheduleSetting,
+          value: { ...bestCaseScheduleSetting.defaultValue, warnWeekday: 2, warnTime: '08:45' },
+          actor: 'test',
+        }),
+      );
+      const rescheduled = await web.get(`/admin/articles/${article?.id}/edit`);
+      expect(rescheduled.body).toContain('本周没有标记案例时，周二 08:45 会提醒二级支撑');
+      await resetSetting({ manager: manager(), definition: bestCaseScheduleSetting });
 
       const chosen = await postForm(
         web,
@@ -410,6 +425,15 @@ describe('article and video pages', () => {
       expect(row).toMatch(/data-count="recipients">\s*4\s*</);
       expect(row).toMatch(/data-count="delivered">\s*4\s*</);
       expect(row).toMatch(/data-count="read">\s*1（25%）/);
+      expect(detail.body).toContain('<dd>预约、规范</dd>');
+      // English pages write the read rate and lists with English punctuation.
+      await web.post('/admin/lang', { _csrf: WebClient.csrf(detail.body), lang: 'en-US' });
+      const english = await web.get(sent.location ?? '');
+      expect(english.body).toMatch(/data-count="read">1 \(25%\)</);
+      expect(english.body).toContain('<dd>预约, 规范</dd>');
+      const englishList = await web.get('/admin/articles?q=%E5%AE%BD%E5%B8%A6%E6%8F%90%E9%80%9F');
+      expect(englishList.body).toMatch(/data-count="read">\s*1 \(25%\)/);
+      await web.post('/admin/lang', { _csrf: WebClient.csrf(english.body), lang: 'zh-CN' });
 
       const audit = await manager().find(AuditEntry, {
         where: { recordType: 'article', recordId: String(id) },

@@ -41,7 +41,6 @@ const SITE: PublicSite = {
   brand: 'web.nav.kb',
   stylesheets: ['/kb/static/app.css'],
   refusedTitle: 'web.kb.linkRefused',
-  goneTitle: 'web.kb.gone',
   refusedId: 'kb-refused',
 };
 

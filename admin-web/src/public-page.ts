@@ -1,8 +1,9 @@
 /**
  * What the public, signed-link pages (handbook entries under /kb, articles under /articles) share: the
  * request state they run with (the reader's language from Accept-Language, no session), the headers every
- * answer carries (same CSP as the admin pages, never cached, never indexed), the bare page frame for
- * phones, the refusal page a bad or expired link gets, and how times are written on them.
+ * answer carries (same CSP as the admin pages, never indexed; pages are `no-store`, while the stylesheet
+ * and photos set their own cache lifetime), the bare page frame for phones, the refusal page a bad or
+ * expired link gets, and how times are written on them.
  */
 import type { RouterContext } from '@koa/router';
 import type { RequestState } from '../../bot/src/http/context';
@@ -30,10 +31,8 @@ export interface PublicSite {
   readonly brand: MessageKey;
   /** Stylesheet addresses, in order. */
   readonly stylesheets: readonly string[];
-  /** Title of the page a forged or expired link gets (403). */
+  /** Title of the page a forged or expired link gets (403); what is not there gets "page not found". */
   readonly refusedTitle: MessageKey;
-  /** Title of the page for what is not (or no longer) there (404). */
-  readonly goneTitle: MessageKey;
   /** Id of the message on a refusal page, for tests. */
   readonly refusedId: string;
 }
@@ -67,11 +66,14 @@ export function publicPage(ctx: PublicContext, site: PublicSite, title: string, 
     </html>`.value;
 }
 
-/** Answers with the refusal page: 403 for a bad or expired link, 404 for what is not there; `key` says why. */
+/**
+ * Answers with the refusal page: 403 for a bad or expired link, 404 for what is not there. The short title
+ * heads the page and names the tab; `key`, the message under it, says why and what to do.
+ */
 export function refusePublic(ctx: PublicContext, site: PublicSite, status: 403 | 404, key: MessageKey): void {
   ctx.status = status;
   ctx.type = 'html';
-  const title = ctx.state.say(status === 403 ? site.refusedTitle : site.goneTitle);
+  const title = ctx.state.say(status === 403 ? site.refusedTitle : 'web.public.notFoundTitle');
   ctx.body = publicPage(
     ctx,
     site,

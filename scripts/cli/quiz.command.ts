@@ -10,8 +10,6 @@ import {
   exportQuizQuestions,
   importFailuresOf,
   importQuizBank,
-  QuizLevel,
-  QuizQuestion,
   QUIZ_IMPORT_HEADER,
   QUIZ_LEVELS_HEADER,
   type QuizExportFormat,
@@ -175,11 +173,13 @@ export const quizExportCommand: CliCommand = {
     const levelsFormat = files.levels === undefined ? undefined : exportFormat(files.levels);
     const dataSource = await migratedDatabase();
     const { manager } = dataSource;
-    await writeFile(files.file, await exportQuizQuestions(manager, questionsFormat), 'utf8');
-    out(`Wrote ${await manager.count(QuizQuestion)} question(s) to ${files.file}.`);
+    const questions = await exportQuizQuestions(manager, questionsFormat);
+    await writeFile(files.file, questions.text, 'utf8');
+    out(`Wrote ${questions.count} question(s) to ${files.file}.`);
     if (files.levels !== undefined && levelsFormat !== undefined) {
-      await writeFile(files.levels, await exportQuizLevels(manager, levelsFormat), 'utf8');
-      out(`Wrote ${await manager.count(QuizLevel)} level(s) to ${files.levels}.`);
+      const levels = await exportQuizLevels(manager, levelsFormat);
+      await writeFile(files.levels, levels.text, 'utf8');
+      out(`Wrote ${levels.count} level(s) to ${files.levels}.`);
     }
     return 0;
   },

@@ -49,7 +49,7 @@ import {
   kindLabel,
   loadArticleRecord,
   problemList,
-  readRate,
+  readCount,
   cancelScheduleForm,
   statusBadge,
   urgentBadge,
@@ -81,7 +81,7 @@ function countsSection(state: AdminState, detail: ArticleDetail, timeZone: strin
       <dt>${say('web.broadcast.undelivered')}</dt>
       <dd data-count="undelivered">${counts.undelivered}</dd>
       <dt>${say('web.broadcast.read')}</dt>
-      <dd data-count="read">${counts.read}（${readRate(counts)}）</dd>
+      <dd data-count="read">${readCount(state, counts)}</dd>
       ${
         article.isUrgent
           ? html`<dt>${say('web.broadcast.reminders')}</dt>
@@ -210,13 +210,13 @@ async function detailPage(ctx: AdminContext, deps: AdminDeps, id: number, notice
           ${
             article.smsGroups.length > 0
               ? html`<dt>${say('web.broadcast.smsGroups')}</dt>
-                  <dd>${groupNames(article.smsGroups, groups)}</dd>`
+                  <dd>${groupNames(state, article.smsGroups, groups)}</dd>`
               : ''
           }
           ${
             article.tags.length > 0
               ? html`<dt>${say('web.broadcast.tags')}</dt>
-                  <dd>${article.tags.join('、')}</dd>`
+                  <dd>${article.tags.join(say('web.listSeparator'))}</dd>`
               : ''
           }
           ${
@@ -308,7 +308,7 @@ async function sendPage(
           ${
             article.kind === 'outage' && article.smsGroups.length > 0
               ? html`<dt>${say('web.broadcast.smsGroups')}</dt>
-                  <dd>${groupNames(article.smsGroups, groups)}</dd>`
+                  <dd>${groupNames(state, article.smsGroups, groups)}</dd>`
               : ''
           }
         </dl>

@@ -59,15 +59,13 @@ import {
   articleFacts,
   cancelScheduleForm,
   coverFieldset,
-  fieldProblems,
-  invalidMark,
   kindLabel,
   loadArticleRecord,
   missingBaseUrlNotice,
   problemList,
   urgentBadge,
 } from './broadcast-view';
-import { inputField, textareaField, validationProblems } from './form-common';
+import { fieldProblems, inputField, invalidMark, textareaField, validationProblems } from './form-common';
 
 type Notice = { readonly kind: 'ok' | 'error'; readonly text: string };
 type Intent = 'preview' | 'save' | 'schedule' | 'send';
@@ -299,7 +297,12 @@ async function featuredFields(
         value="${values.featuredWeek}"
         placeholder="2026-W48"
     /></label>
-    <p class="hint">${say('web.broadcast.featuredHint')}</p>
+    <p class="hint">
+      ${say('web.broadcast.featuredHint', {
+        weekday: say(`broadcast.weekday.${schedule.warnWeekday}` as MessageKey),
+        time: schedule.warnTime,
+      })}
+    </p>
     ${fieldProblems(state, problems, 'featuredWeek')}
   </fieldset>`;
 }

@@ -18,7 +18,7 @@ import type { AdminContext, AdminDeps, AdminMiddleware, AdminState } from '../co
 import { html } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { kindLabel, missingBaseUrlNotice, readRate, statusBadge, urgentBadge } from './broadcast-view';
+import { kindLabel, missingBaseUrlNotice, readCount, statusBadge, urgentBadge } from './broadcast-view';
 import { queryText } from './query';
 import { dataTable } from './table';
 
@@ -145,7 +145,7 @@ async function listPage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
                       ${item.counts.delivered}
                     </td>
                     <td data-label="${headings.read}" class="count-cell" data-count="read">
-                      ${item.counts.read}（${readRate(item.counts)}）
+                      ${readCount(state, item.counts)}
                     </td>
                   </tr>`,
               ),

@@ -128,7 +128,7 @@ export async function readBroadcastForm(ctx: AdminContext): Promise<BroadcastFor
 }
 
 /** What is wrong with the uploaded cover itself (size, type, more than one file); none when no file came. */
-export function coverProblems(form: BroadcastForm): FormProblem[] {
+function coverProblems(form: BroadcastForm): FormProblem[] {
   if (form.hasTooManyFiles) return [{ field: 'cover', key: 'web.broadcast.coverOne' }];
   if (!form.upload) return [];
   if (form.upload.isTooLarge)
@@ -140,7 +140,7 @@ export function coverProblems(form: BroadcastForm): FormProblem[] {
 }
 
 /** Stores an acceptable uploaded cover (JPEG or PNG by its bytes) and returns its media key. */
-export async function storeCover(storage: MediaStorage, form: BroadcastForm): Promise<string | undefined> {
+async function storeCover(storage: MediaStorage, form: BroadcastForm): Promise<string | undefined> {
   const upload = form.upload;
   const type = upload && !upload.isTooLarge ? imageType(upload.data) : undefined;
   if (!upload || !type) return undefined;

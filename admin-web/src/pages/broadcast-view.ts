@@ -1,5 +1,7 @@
 /**
- * Pieces the article and video pages share: problems shown at the top and beside their field, status and
+ * Pieces the article and video pages share: the list of problems at the top of a form (those beside their
+ * field come from form-common), the cover fieldset (coverFieldset), the "cancel the schedule" button
+ * (cancelScheduleForm), the warning when PUBLIC_BASE_URL is missing (missingBaseUrlNotice), status and
  * urgency badges, who an article goes to in words, read rates, the article a route names, and what the
  * audit log keeps of an article.
  */
@@ -21,8 +23,6 @@ import { csrfField } from '../layout';
 import { loadVisibleRecord } from '../record-actions';
 import { signPendingCover, type FormProblem } from './broadcast-form';
 import { fieldProblems, invalidMark } from './form-common';
-
-export { fieldProblems, invalidMark };
 
 /** Every problem, at the top of a form (`id` names the list for tests and screen readers). */
 export function problemList(state: AdminState, problems: readonly FormProblem[], id: string): SafeHtml {
@@ -133,8 +133,13 @@ export function kindLabel(state: AdminState, kind: string): string {
 }
 
 /** Read share of those it reached (delivered), as `42.5%`; a dash before anything was delivered. */
-export function readRate(counts: ArticleCounts): string {
+function readRate(counts: ArticleCounts): string {
   return counts.delivered === 0 ? '—' : `${Math.round((counts.read / counts.delivered) * 1000) / 10}%`;
+}
+
+/** How many read it, with the read rate, as the reader's language writes it: `12（42.5%）`, `12 (42.5%)`. */
+export function readCount(state: AdminState, counts: ArticleCounts): string {
+  return state.say('web.broadcast.readRate', { count: counts.read, rate: readRate(counts) });
 }
 
 /**
@@ -159,13 +164,19 @@ export function audienceSummary(
     ),
     ...audience.groupKeys.map((key) => groups.find((view) => view.group.key === key)?.group.name ?? key),
   ];
-  const text = parts.join('、');
+  const text = parts.join(say('web.listSeparator'));
   return audience === article.audience ? text : say('web.broadcast.bestCaseDefault', { audience: text });
 }
 
-/** Duty groups by key, as names (for the SMS line). */
-export function groupNames(keys: readonly string[], groups: readonly DutyGroupView[]): string {
-  return keys.map((key) => groups.find((view) => view.group.key === key)?.group.name ?? key).join('、');
+/** Duty groups by key, as names in a list of the reader's language (for the SMS line). */
+export function groupNames(
+  state: AdminState,
+  keys: readonly string[],
+  groups: readonly DutyGroupView[],
+): string {
+  return keys
+    .map((key) => groups.find((view) => view.group.key === key)?.group.name ?? key)
+    .join(state.say('web.listSeparator'));
 }
 
 /** The article the route's `:id` names, for anyone who may read articles; 404 otherwise. */

@@ -39,18 +39,23 @@ export function invalidMark(problems: readonly FieldProblem[], field: string): S
   return problems.some((problem) => problem.field === field) ? html`aria-invalid="true"` : html``;
 }
 
-/** A labelled text control of an edit form, marked and followed by its field's problems. */
+/** What {@link inputField} and {@link textareaField} draw: the control's label, name, value and limits. */
 interface TextFieldOptions {
   /** The label, already in the reader's language. */
   readonly label: string;
   /** The field's name: the form value and the problems' `field`. */
   readonly name: string;
+  /** What the control shows: the saved value, or what was typed when a save was refused. */
   readonly value: string;
+  /** The form's problems; those of this field mark the control and are shown under it. */
   readonly problems: readonly FieldProblem[];
   /** A hint under the control, before its problems. */
   readonly hint?: string;
+  /** Marks the control `required` (the browser checks it too; the command still decides). */
   readonly required?: boolean;
+  /** The control's `maxlength` (a convenience: the command checks the length itself). */
   readonly maxLength?: number;
+  /** An example shown while the input is empty (inputs only). */
   readonly placeholder?: string;
 }
 

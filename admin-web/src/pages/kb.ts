@@ -34,6 +34,7 @@ import { imageType } from '../multipart';
 import { queryNotice, withNotice } from '../notice';
 import { sendStoredPhoto } from '../record-actions';
 import { checkCsrf } from '../security';
+import { validationProblems } from './form-common';
 import { queryText } from './query';
 
 /** Photos: JPEG or PNG (checked by their first bytes, not by what the browser claims), 5 MB each. */
@@ -149,7 +150,7 @@ function entryRows(
                 <a href="/admin/kb/${entry.id}">${entry.title}</a>
                 ${score === undefined ? '' : html`<small class="score">${say('web.kb.score')} ${score.toFixed(1)}</small>`}
               </td>
-              <td data-label="${say('web.kb.tags')}">${entry.tags.join('、')}</td>
+              <td data-label="${say('web.kb.tags')}">${entry.tags.join(say('web.listSeparator'))}</td>
               <td data-label="${say('web.kb.status')}">${statusBadge(ctx, entry)}</td>
               <td data-label="${say('web.kb.updated')}">
                 ${formatTime(ctx.state, entry.updatedAt, deps.timeZone)}
@@ -283,7 +284,7 @@ async function viewPage(ctx: AdminContext, deps: AdminDeps, entry: KbEntry): Pro
           <dt>${say('web.kb.status')}</dt>
           <dd>${statusBadge(ctx, entry)}</dd>
           <dt>${say('web.kb.tags')}</dt>
-          <dd>${entry.tags.join('、')}</dd>
+          <dd>${entry.tags.join(say('web.listSeparator'))}</dd>
           <dt>${say('web.kb.author')}</dt>
           <dd>${entry.author}</dd>
           <dt>${say('web.kb.created')}</dt>
@@ -453,11 +454,6 @@ function snapshot(entry: KbEntry) {
   };
 }
 
-function problemsOf(error: unknown): KbProblem[] | undefined {
-  if (!(error instanceof AppError) || error.code !== 'VALIDATION_FAILED') return undefined;
-  return (error.details as { problems?: KbProblem[] } | undefined)?.problems;
-}
-
 export function kbRoutes(
   router: Router<AdminState>,
   deps: AdminDeps,
@@ -516,7 +512,7 @@ export function kbRoutes(
         return entry;
       });
     } catch (error) {
-      const found = problemsOf(error);
+      const found = validationProblems<KbProblem>(error);
       if (!found) throw error;
       return refuse(400, found);
     }
@@ -597,7 +593,7 @@ export function kbRoutes(
         });
         return;
       }
-      const found = problemsOf(error);
+      const found = validationProblems<KbProblem>(error);
       if (!found) throw error;
       return refuse(400, found);
     }

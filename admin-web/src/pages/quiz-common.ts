@@ -14,8 +14,6 @@ export function problemsOf(error: unknown): QuizProblem[] | undefined {
   return validationProblems<QuizProblem>(error);
 }
 
-export { fieldProblems } from './form-common';
-
 /** Who is making a change, for the commands' audit entries: the signed-in staff number and address. */
 export function quizActor(ctx: AdminContext): { actor: string; ip: string; now: Date } {
   return { actor: ctx.state.user?.staffNo ?? '?', ip: ctx.ip, now: new Date() };

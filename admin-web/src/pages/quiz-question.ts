@@ -33,8 +33,8 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { readCheckedForm } from '../security';
-import { inputField, textareaField } from './form-common';
-import { fieldProblems, problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
+import { fieldProblems, inputField, textareaField } from './form-common';
+import { problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
 import { queryText } from './query';
 import { dataTable } from './table';
 
@@ -244,7 +244,7 @@ async function listPage(ctx: AdminContext, deps: AdminDeps, notice?: QuizNotice)
                       <a href="/admin/quiz/questions/${question.id}">${question.stem}</a>
                     </td>
                     <td data-label="${headings.answer}">${question.answer}</td>
-                    <td data-label="${headings.tags}">${question.tags.join('、')}</td>
+                    <td data-label="${headings.tags}">${question.tags.join(say('web.listSeparator'))}</td>
                     <td data-label="${headings.status}">${statusBadge(ctx.state, question)}</td>
                     ${writer ? html`<td>${activeToggle(ctx.state, question, back)}</td>` : ''}
                   </tr>`,

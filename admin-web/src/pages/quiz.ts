@@ -40,7 +40,8 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { checkCsrf, readCheckedForm } from '../security';
-import { fieldProblems, problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
+import { fieldProblems } from './form-common';
+import { problemsOf, quizActor as actor, type QuizNotice } from './quiz-common';
 import { dataTable } from './table';
 
 const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
@@ -504,10 +505,20 @@ export function quizRoutes(
 
   for (const format of ['csv', 'json'] as const) {
     router.get(`/admin/quiz/export.${format}`, guard('quiz.read'), async (ctx) => {
-      sendExport(ctx, 'quiz-questions', format, await exportQuizQuestions(deps.dataSource().manager, format));
+      sendExport(
+        ctx,
+        'quiz-questions',
+        format,
+        (await exportQuizQuestions(deps.dataSource().manager, format)).text,
+      );
     });
     router.get(`/admin/quiz/levels.${format}`, guard('quiz.read'), async (ctx) => {
-      sendExport(ctx, 'quiz-levels', format, await exportQuizLevels(deps.dataSource().manager, format));
+      sendExport(
+        ctx,
+        'quiz-levels',
+        format,
+        (await exportQuizLevels(deps.dataSource().manager, format)).text,
+      );
     });
   }
 }

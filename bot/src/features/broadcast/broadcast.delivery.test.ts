@@ -23,7 +23,7 @@ import { Article, type ArticleAudience } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
 import { articleDetail } from './broadcast.queries';
 import { EMPTY_AUDIENCE, type ArticleInput } from './broadcast.schema';
-import { engineerNotice, fakeWecomPushChannel, sendNow } from './broadcast.test-support';
+import { engineerNotice, fakeWecomPushChannel, sendNow } from '../../../test/broadcast-support';
 import './index';
 
 const TZ = 'Asia/Shanghai';

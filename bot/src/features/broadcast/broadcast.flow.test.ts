@@ -14,6 +14,7 @@ import { createTestDatabase, eventually, silentLogger, type TestDatabase } from 
 import { WebClient, type WebResponse } from '../../../test/web';
 import { startBot, startFakeWecom, TEST_CORP, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { kbLinkQuery } from '../knowledge';
+import { putSetting, resetSetting } from '../settings';
 import { createStaff, Staff } from '../staff';
 import { Article } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
@@ -21,6 +22,7 @@ import { saveArticleDraft } from './broadcast.commands';
 import { ARTICLE_LINK_TTL_SECONDS, articleLink } from './broadcast.links';
 import { EMPTY_AUDIENCE, type ArticleInput } from './broadcast.schema';
 import { sendArticleNow } from './broadcast.sending';
+import { bestCaseScheduleSetting } from './broadcast.settings';
 import { createTrainingVideo } from './video.commands';
 
 const BASE = 'https://fieldline.example.com';
@@ -298,6 +300,10 @@ describe('broadcasts in WeCom and on the signed page', () => {
       const response = await web.request('GET', path, undefined, { 'user-agent': WECOM_UA });
       expect(response.status).toBe(status);
       expect(response.body).toContain(say(key));
+      // A short title heads the page and names the tab; the message under it says why.
+      const title = say(status === 403 ? 'broadcast.page.linkRefused' : 'web.public.notFoundTitle');
+      expect(response.body).toContain(`<title>${title} · ${say('broadcast.page.brand')}</title>`);
+      expect(response.body).toContain(`<h1>${title}</h1>`);
     };
     await refused(forged, 403, 'broadcast.page.linkInvalid');
     await refused(valid.replace(/&s=.*/, ''), 403, 'broadcast.page.linkInvalid');
@@ -325,7 +331,18 @@ describe('broadcasts in WeCom and on the signed page', () => {
 
   it('answers 通知, 案例 and 视频 with news lists through the webhook', async () => {
     expect((await command('zhangsan', '视频')).reply).toBe(say('broadcast.videos.none'));
-    expect((await command('wangfang', '案例')).reply).toBe(say('broadcast.cases.none'));
+    // With no case yet, 案例 says when the weekly push brings one, as broadcast.bestCaseSchedule sets it.
+    expect((await command('wangfang', '案例')).reply).toBe('暂无优秀案例。每周五 16:00 会推送新的案例。');
+    await inTransaction(bot.running.database.dataSource, (m) =>
+      putSetting({
+        manager: m,
+        definition: bestCaseScheduleSetting,
+        value: { ...bestCaseScheduleSetting.defaultValue, pushWeekday: 6, pushTime: '09:30' },
+        actor: 'test',
+      }),
+    );
+    expect((await command('wangfang', '案例')).reply).toBe('暂无优秀案例。每周六 09:30 会推送新的案例。');
+    await resetSetting({ manager: manager(), definition: bestCaseScheduleSetting });
 
     await publish('热点：光猫批量掉线', {
       kind: 'hot',

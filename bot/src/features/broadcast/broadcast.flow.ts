@@ -6,11 +6,13 @@
 import type { Flow, FlowContext, FlowStep } from '../../conversation/flow';
 import { textReply, type BotReply } from '../../conversation/reply';
 import type { MessageKey } from '../../i18n';
+import { readSetting } from '../settings';
 import type { ArticleKind } from './article.entity';
 import { articleCoverLink, articleLink, videoCoverLink } from './broadcast.links';
 import { listActiveVideos, recentArticlesFor, type ArticleListing } from './broadcast.queries';
 import { formatDuration } from './broadcast.schema';
 import { linkBase, type BroadcastLinkOptions } from './broadcast.sending';
+import { bestCaseScheduleSetting } from './broadcast.settings';
 import {
   CARD_DESCRIPTION_BYTES,
   CARD_TITLE_BYTES,
@@ -69,12 +71,24 @@ async function articleItems(
   );
 }
 
+/** What `通知` says when there is nothing to list. */
+const noNotices = (context: FlowContext) => Promise.resolve(context.say('broadcast.notices.none'));
+
+/** What `案例` says when there is nothing to list: when the weekly push (broadcast.bestCaseSchedule) comes. */
+async function noBestCases(context: FlowContext): Promise<string> {
+  const schedule = (await readSetting(context.manager, bestCaseScheduleSetting)).value;
+  return context.say('broadcast.cases.none', {
+    weekday: context.say(`broadcast.weekday.${schedule.pushWeekday}` as MessageKey),
+    time: schedule.pushTime,
+  });
+}
+
 function articleListFlow(
   name: string,
   command: 'notices' | 'cases',
   description: MessageKey,
   kinds: readonly ArticleKind[],
-  none: MessageKey,
+  none: (context: FlowContext) => Promise<string>,
   options: BroadcastFlowOptions,
 ): Flow<undefined> {
   return {
@@ -85,7 +99,7 @@ function articleListFlow(
     async start(context) {
       if (!context.staff) return done([]);
       const articles = await recentArticlesFor(context.manager, context.staff, kinds, NEWS_LIMIT);
-      if (articles.length === 0) return done([textReply(context.say(none))]);
+      if (articles.length === 0) return done([textReply(await none(context))]);
       return done(newsReplies(await articleItems(context, articles, options)));
     },
     handle: () => Promise.resolve(done([])),
@@ -136,15 +150,8 @@ function videosFlow(options: BroadcastFlowOptions): Flow<undefined> {
 /** The `通知`, `案例` and `视频` flows (links signed for `options.baseUrl`). */
 export function createBroadcastFlows(options: BroadcastFlowOptions): Flow<undefined>[] {
   return [
-    articleListFlow(
-      'notices',
-      'notices',
-      'command.notices',
-      ['notice', 'hot'],
-      'broadcast.notices.none',
-      options,
-    ),
-    articleListFlow('cases', 'cases', 'command.cases', ['best-case'], 'broadcast.cases.none', options),
+    articleListFlow('notices', 'notices', 'command.notices', ['notice', 'hot'], noNotices, options),
+    articleListFlow('cases', 'cases', 'command.cases', ['best-case'], noBestCases, options),
     videosFlow(options),
   ];
 }

@@ -79,8 +79,9 @@ async function tellAuthorCancelled(manager: EntityManager, article: Article, now
 /**
  * Starts sending one article in its own transaction. A refusal that will not change by itself — the
  * audience reaches nobody, the article is not ready — cancels a scheduled article so it stops being
- * retried every minute (its author is told, and can fix and resend it); someone else having sent or
- * changed it meanwhile is simply skipped. No PUBLIC_BASE_URL (UNAVAILABLE) is retried next run.
+ * retried every minute; when the audience reaches nobody its author is told, to fix and resend it.
+ * Someone else having sent or changed it meanwhile is simply skipped. No PUBLIC_BASE_URL (UNAVAILABLE)
+ * is retried next run.
  */
 async function sendOne(
   manager: EntityManager,
@@ -241,7 +242,7 @@ export function bestCaseWeeklyJob(options: {
 }): Job {
   return {
     name: 'best-case-weekly',
-    description: 'Send the best cases marked for this week to every engineer (default Friday 16:00)',
+    description: 'Send the best cases marked for this week to their audiences (default Friday 16:00)',
     schedule: '*/5 * * * *',
     async run({ now, manager, logger }) {
       const schedule = (await readSetting(manager, bestCaseScheduleSetting)).value;

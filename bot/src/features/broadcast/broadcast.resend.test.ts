@@ -26,7 +26,7 @@ import { Article } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
 import type { ArticleInput } from './broadcast.schema';
 import { remindUnreadRecipients } from './broadcast.sending';
-import { engineerNotice, fakeWecomPushChannel, sendNow, TEST_LINKS } from './broadcast.test-support';
+import { engineerNotice, fakeWecomPushChannel, sendNow, TEST_LINKS } from '../../../test/broadcast-support';
 import './index';
 
 const TZ = 'Asia/Shanghai';

@@ -13,9 +13,9 @@ const weekday = z.number().int().min(1).max(7);
 
 /**
  * The weekly best-case push (local time, TZ): on `pushWeekday` from `pushTime` the best cases marked for
- * the ISO week go to every engineer; on `warnWeekday` from `warnTime` (before the push) tier-2 is told if
- * none is marked yet — the duty group `warnGroup` (its on-duty members), or every tier-2 member when the
- * group does not exist or has no active members.
+ * the ISO week go to their audiences (every engineer when none was chosen); on `warnWeekday` from
+ * `warnTime` (before the push) tier-2 is told if none is marked yet — the duty group `warnGroup` (its
+ * on-duty members), or every tier-2 member when the group does not exist or has no active members.
  */
 export const bestCaseScheduleSetting = defineSetting({
   key: 'broadcast.bestCaseSchedule',

@@ -214,6 +214,9 @@ describe('field handbook, end to end', () => {
       const hidden = await anonymous.get(await sign(draft.id));
       expect(hidden.status).toBe(404);
       expect(hidden.body).not.toContain('草稿');
+      expect(hidden.body).toContain(`<h1>${say('web.public.notFoundTitle')}</h1>`);
+      expect(hidden.body).toContain(say('web.kb.gone'));
+      expect(hidden.body).toMatch(/<title>页面不存在 · [^<。]+<\/title>/);
     });
   });
 

@@ -38,7 +38,7 @@ export {
   listQuizQuestions,
   listQuizTags,
 } from './quiz-bank.queries';
-export { exportQuizLevels, exportQuizQuestions, type QuizExportFormat } from './quiz.export';
+export { exportQuizLevels, exportQuizQuestions, type QuizExport, type QuizExportFormat } from './quiz.export';
 export { monthlyPoints, pointsLedger, type MonthlyPoints, type PointsLedgerLine } from './points.report';
 export { pointsCsv, pointsWorkbook } from './points.sheet';
 export { LEVEL_DEFAULTS } from './quiz.settings';

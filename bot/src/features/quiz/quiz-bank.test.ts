@@ -506,16 +506,17 @@ describe('the quiz bank', () => {
         }),
       }),
     );
-    const csv = await exportQuizQuestions(manager(), 'csv');
+    const { text: csv } = await exportQuizQuestions(manager(), 'csv');
     expect(csv.startsWith('\ufefflevel,type,stem,options,answer,explanation,tags,active\r\n')).toBe(true);
     expect(csv).toContain(`"'=HYPERLINK(""http://x"") 接收光功率 ""-28 dBm""，\n是否正常？"`);
     expect(csv).toContain(`"'-28 dBm 正常|+3 dB 余量, 足够|@无法判断"`);
     const bank = await manager().find(QuizQuestion, { order: { id: 'ASC' } });
     for (const format of ['csv', 'json'] as const) {
-      const text = await exportQuizQuestions(manager(), format);
+      const { text, count } = await exportQuizQuestions(manager(), format);
       const { rows, errors } = checkQuizImport({ text, format });
       expect(errors).toEqual([]);
       expect(rows).toHaveLength(bank.length);
+      expect(count).toBe(rows.length); // what quiz:export reports is what it wrote
       const tricky = rows.find((row) => row.stem.startsWith('=HYPERLINK'));
       expect(tricky).toMatchObject({
         stem: '=HYPERLINK("http://x") 接收光功率 "-28 dBm"，\n是否正常？',
@@ -534,9 +535,10 @@ describe('the quiz bank', () => {
       );
       expect(result).toMatchObject({ created: 0, updated: 0, unchanged: bank.length, newLevels: [] });
 
-      const levelsText = await exportQuizLevels(manager(), format);
-      const levels = checkQuizLevelsImport({ text: levelsText, format });
+      const levelsExport = await exportQuizLevels(manager(), format);
+      const levels = checkQuizLevelsImport({ text: levelsExport.text, format });
       expect(levels.errors).toEqual([]);
+      expect(levelsExport.count).toBe(levels.rows.length);
       const applied = await tx((m) =>
         importQuizBank({
           manager: m,

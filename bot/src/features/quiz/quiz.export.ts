@@ -13,8 +13,17 @@ import { QUIZ_LEVELS_HEADER } from './quiz-levels.import';
 
 export type QuizExportFormat = 'csv' | 'json';
 
-/** Every question (active or not), by level order then id. */
-export async function exportQuizQuestions(manager: EntityManager, format: QuizExportFormat): Promise<string> {
+/** An exported file's text and how many rows (questions or levels) it holds. */
+export interface QuizExport {
+  readonly text: string;
+  readonly count: number;
+}
+
+/** Every question (active or not), by level order then id, and how many there are. */
+export async function exportQuizQuestions(
+  manager: EntityManager,
+  format: QuizExportFormat,
+): Promise<QuizExport> {
   const levels = await manager.find(QuizLevel, { order: { sortOrder: 'ASC', id: 'ASC' } });
   const questions = await manager.find(QuizQuestion, { order: { id: 'ASC' } });
   const rank = new Map(levels.map((level, index) => [level.id, index]));
@@ -31,8 +40,8 @@ export async function exportQuizQuestions(manager: EntityManager, format: QuizEx
       tags: question.tags,
       active: question.isActive,
     }));
-  if (format === 'json') return `${JSON.stringify(items, null, 2)}\n`;
-  return excelCsv([
+  if (format === 'json') return { text: `${JSON.stringify(items, null, 2)}\n`, count: items.length };
+  const csv = excelCsv([
     QUIZ_EXPORT_HEADER,
     ...items.map((item) =>
       [
@@ -47,10 +56,17 @@ export async function exportQuizQuestions(manager: EntityManager, format: QuizEx
       ].map(spreadsheetSafe),
     ),
   ]);
+  return { text: csv, count: items.length };
 }
 
-/** Every level in play order, with its position and settings (the levels file of `quiz:import --levels`). */
-export async function exportQuizLevels(manager: EntityManager, format: QuizExportFormat): Promise<string> {
+/**
+ * Every level in play order, with its position and settings (the levels file of `quiz:import --levels`),
+ * and how many there are.
+ */
+export async function exportQuizLevels(
+  manager: EntityManager,
+  format: QuizExportFormat,
+): Promise<QuizExport> {
   const levels = await manager.find(QuizLevel, { order: { sortOrder: 'ASC', id: 'ASC' } });
   const items = levels.map((level, index) => ({
     level: level.name,
@@ -59,8 +75,8 @@ export async function exportQuizLevels(manager: EntityManager, format: QuizExpor
     passPercent: level.passPercent,
     points: level.points,
   }));
-  if (format === 'json') return `${JSON.stringify(items, null, 2)}\n`;
-  return excelCsv([
+  if (format === 'json') return { text: `${JSON.stringify(items, null, 2)}\n`, count: items.length };
+  const csv = excelCsv([
     QUIZ_LEVELS_HEADER,
     ...items.map((item) => [
       spreadsheetSafe(item.level),
@@ -70,4 +86,5 @@ export async function exportQuizLevels(manager: EntityManager, format: QuizExpor
       String(item.points),
     ]),
   ]);
+  return { text: csv, count: items.length };
 }

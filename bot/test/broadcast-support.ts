@@ -1,19 +1,22 @@
 /**
- * Set-up shared by the broadcast delivery tests (not a test file: jest runs only *.test.ts): the notice
- * they send to engineers, sending it in one transaction as the desk does, and a WeCom push channel that
- * talks to a fake WeCom API over HTTP with batch sends enabled.
+ * Set-up shared by the broadcast delivery tests (under bot/test, so it never ships in the build): the
+ * notice they send to engineers, sending it in one transaction as the desk does, and a WeCom push channel
+ * that talks to a fake WeCom API over HTTP with batch sends enabled.
  */
 import type { DataSource } from 'typeorm';
-import { WecomApiClient } from '../../channels/wecom/api-client';
-import { MemberThrottle } from '../../channels/wecom/throttle';
-import { TokenStore } from '../../channels/wecom/token-store';
-import { inTransaction } from '../../db/transaction';
-import type { Logger } from '../../logger';
-import { WecomPushChannel } from '../../notifications/channels/wecom';
-import { TEST_CORP } from '../../../test/wecom';
-import { saveArticleDraft } from './broadcast.commands';
-import { EMPTY_AUDIENCE, type ArticleInput } from './broadcast.schema';
-import { sendArticleNow } from './broadcast.sending';
+import { WecomApiClient } from '../src/channels/wecom/api-client';
+import { MemberThrottle } from '../src/channels/wecom/throttle';
+import { TokenStore } from '../src/channels/wecom/token-store';
+import { inTransaction } from '../src/db/transaction';
+import {
+  EMPTY_AUDIENCE,
+  saveArticleDraft,
+  sendArticleNow,
+  type ArticleInput,
+} from '../src/features/broadcast';
+import type { Logger } from '../src/logger';
+import { WecomPushChannel } from '../src/notifications/channels/wecom';
+import { TEST_CORP } from './wecom';
 
 /** Article links as production builds them, without a session secret. */
 export const TEST_LINKS = { baseUrl: 'https://fieldline.example.com', sessionSecret: undefined };
