@@ -426,11 +426,13 @@ describe('article and video pages', () => {
       expect(row).toMatch(/data-count="delivered">\s*4\s*</);
       expect(row).toMatch(/data-count="read">\s*1（25%）/);
       expect(detail.body).toContain('<dd>预约、规范</dd>');
+      expect(detail.body).toContain('<dd>T2A 姓名（T2A）</dd>');
       // English pages write the read rate and lists with English punctuation.
       await web.post('/admin/lang', { _csrf: WebClient.csrf(detail.body), lang: 'en-US' });
       const english = await web.get(sent.location ?? '');
       expect(english.body).toMatch(/data-count="read">1 \(25%\)</);
       expect(english.body).toContain('<dd>预约, 规范</dd>');
+      expect(english.body).toContain('<dd>T2A 姓名 (T2A)</dd>'); // the author, with English brackets
       const englishList = await web.get('/admin/articles?q=%E5%AE%BD%E5%B8%A6%E6%8F%90%E9%80%9F');
       expect(englishList.body).toMatch(/data-count="read">\s*1 \(25%\)/);
       await web.post('/admin/lang', { _csrf: WebClient.csrf(english.body), lang: 'zh-CN' });

@@ -226,7 +226,7 @@ async function detailPage(ctx: AdminContext, deps: AdminDeps, id: number, notice
               : ''
           }
           <dt>${say('web.broadcast.author')}</dt>
-          <dd>${author ? `${author.name}（${author.staffNo}）` : ''}</dd>
+          <dd>${author ? say('web.withNote', { text: author.name, note: author.staffNo }) : ''}</dd>
           <dt>${say('web.broadcast.updated')}</dt>
           <dd>${formatTime(state, article.updatedAt, deps.timeZone)}</dd>
           ${

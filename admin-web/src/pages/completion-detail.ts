@@ -132,7 +132,7 @@ async function detailPage(
   ]);
   const person = (id: number | null) => {
     const found = id === null ? undefined : people.get(id);
-    return found ? `${found.name}（${found.staffNo}）` : '—';
+    return found ? say('web.withNote', { text: found.name, note: found.staffNo }) : '—';
   };
   const reporter = people.get(request.reporterId);
   const shown = notice ?? queryNotice(ctx);

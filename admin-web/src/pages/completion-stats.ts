@@ -53,7 +53,7 @@ export function completionStatsRoutes(
       </tr>`;
     const name = (id: number) => {
       const person = people.get(id);
-      return person ? `${person.name}（${person.staffNo}）` : String(id);
+      return person ? say('web.withNote', { text: person.name, note: person.staffNo }) : String(id);
     };
     ctx.type = 'html';
     ctx.body = layout(ctx.state, {

@@ -47,7 +47,8 @@ async function taskForm(
     <p>
       <strong>${say('web.ratingPending.ticket')} ${task.ticketRef}</strong> ${task.summary}<br />
       ${say('web.ratingPending.ratee')}:
-      ${ratee ? `${ratee.name}（${say(`rating.side.${task.rateeSide}`)}）` : '-'} · <small>${until}</small>
+      ${ratee ? say('web.withNote', { text: ratee.name, note: say(`rating.side.${task.rateeSide}`) }) : '-'} ·
+      <small>${until}</small>
     </p>
     <fieldset>
       <legend>${say('web.ratingPending.stars')}</legend>

@@ -82,7 +82,7 @@ function aggregateSection(state: AdminState, aggregate: RatingAggregate): SafeHt
         <dd data-stat="average">${stars(aggregate.average)}</dd>
         <dt>${say('web.rating.responseRate')}</dt>
         <dd data-stat="response-rate">
-          ${percent(aggregate.responseRate)}（${aggregate.count}/${aggregate.due}）
+          ${say('web.withNote', { text: percent(aggregate.responseRate), note: `${aggregate.count}/${aggregate.due}` })}
         </dd>
       </dl>
       <p class="hint">${say('web.rating.responseRateHelp')}</p>
@@ -248,7 +248,7 @@ export function ratingReviewRoutes(
                 });
                 return row(
                   html`<a href="/admin/ratings/staff/${staffId}?${query.toString()}"
-                    >${who.name}（${who.staffNo}）</a
+                    >${say('web.withNote', { text: who.name, note: who.staffNo })}</a
                   >`,
                   aggregate,
                 );
@@ -303,7 +303,7 @@ export function ratingReviewRoutes(
     if (side !== undefined) extraQuery.side = String(side);
     ctx.type = 'html';
     ctx.body = layout(ctx.state, {
-      title: `${staff.name}（${staff.staffNo}）`,
+      title: say('web.withNote', { text: staff.name, note: staff.staffNo }),
       active: 'ratingReview',
       body: html`<p>
           <a href="/admin/ratings">${say('web.nav.ratingReview')}</a> · ${departmentName(staff.departmentId)}

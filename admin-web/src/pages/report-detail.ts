@@ -103,7 +103,7 @@ async function actionForms(ctx: AdminContext, manager: EntityManager, report: Re
               .map((department) => option(`department:${department.id}`, department.name))}
           </optgroup>
           <optgroup label="${say('web.report.assignPerson')}">
-            ${handlers.map((person) => option(`staff:${person.id}`, `${person.name}（${person.staffNo}）`))}
+            ${handlers.map((person) => option(`staff:${person.id}`, say('web.withNote', { text: person.name, note: person.staffNo })))}
           </optgroup>
         </select></label
       >
@@ -187,7 +187,7 @@ async function detailPage(
           <dd>${departmentName(report.areaId)}</dd>
           <dt>${say('web.report.assignee')}</dt>
           <dd id="report-assignee">
-            ${assignee ? `${assignee.name}（${assignee.staffNo}）` : ''}
+            ${assignee ? say('web.withNote', { text: assignee.name, note: assignee.staffNo }) : ''}
             ${report.assigneeDepartmentId !== null ? ` ${departmentName(report.assigneeDepartmentId)}` : ''}
           </dd>
           ${
@@ -235,7 +235,7 @@ async function detailPage(
         </p>
         <h2>${say('web.report.contact')}</h2>
         <p id="report-reporter">
-          ${reporter ? `${reporter.name}（${reporter.staffNo}）` : ''}
+          ${reporter ? say('web.withNote', { text: reporter.name, note: reporter.staffNo }) : ''}
           ${reporter?.phone ? html` <a href="tel:${reporter.phone}">${reporter.phone}</a>` : ''}
         </p>
       </section>

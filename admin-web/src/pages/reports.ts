@@ -150,7 +150,7 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps, kind: ReportKind): 
                         ${say(`report.status.${report.status}`)}
                       </td>
                       <td data-label="${say('web.report.reporter')}">
-                        ${reporterOf ? `${reporterOf.name}（${reporterOf.staffNo}）` : ''}
+                        ${reporterOf ? say('web.withNote', { text: reporterOf.name, note: reporterOf.staffNo }) : ''}
                       </td>
                       <td data-label="${say('web.report.area')}">
                         ${report.areaId === null ? '' : (departmentName.get(report.areaId) ?? '')}

@@ -74,7 +74,9 @@ function threadLine(
   >
     <time>${formatTime(ctx.state, message.at, deps.timeZone)}</time>
     <strong>${say(`web.ticket.message.${message.type}`)}</strong>
-    <span class="who">${author ? `${author.name}（${author.staffNo}）` : say('web.ticket.system')}</span>
+    <span class="who"
+      >${author ? say('web.withNote', { text: author.name, note: author.staffNo }) : say('web.ticket.system')}</span
+    >
     ${message.isInternal ? html`<small>${say('web.ticket.internal')}</small>` : ''}
     ${message.body ? html`<p class="note">${message.body}</p>` : ''}
     ${photoLinks(ticket, message.photos, say)}
@@ -257,7 +259,9 @@ async function detailPage(
             ${ticket.tier === 3 ? `${say('web.ticket.tier3')} ${department?.name ?? ''}` : say('web.ticket.tier2')}
           </dd>
           <dt>${say('web.ticket.assignee')}</dt>
-          <dd id="ticket-assignee">${assignee ? `${assignee.name}（${assignee.staffNo}）` : '—'}</dd>
+          <dd id="ticket-assignee">
+            ${assignee ? say('web.withNote', { text: assignee.name, note: assignee.staffNo }) : '—'}
+          </dd>
           <dt>${say('web.ticket.created')}</dt>
           <dd>${formatTime(ctx.state, ticket.createdAt, deps.timeZone)}</dd>
           <dt>${say('web.ticket.firstResponseDue')}</dt>
@@ -277,7 +281,7 @@ async function detailPage(
           }
           <dt>${say('web.report.contact')}</dt>
           <dd id="ticket-reporter">
-            ${reporter ? `${reporter.name}（${reporter.staffNo}）` : ''}
+            ${reporter ? say('web.withNote', { text: reporter.name, note: reporter.staffNo }) : ''}
             ${reporter?.phone ? html` <a href="tel:${reporter.phone}">${reporter.phone}</a>` : ''}
           </dd>
           ${
@@ -451,7 +455,10 @@ export function ticketDetailRoutes(
         .map((message) => message.body ?? '');
       if (answers.length === 0)
         throw new AppError('ILLEGAL_TRANSITION', `ticket ${ticket.refNo} has no answer`);
-      const title = `${ticket.question.split('\n')[0]?.slice(0, 60) ?? ''}（${ticket.refNo}）`;
+      const title = ctx.state.say('web.withNote', {
+        text: ticket.question.split('\n')[0]?.slice(0, 60) ?? '',
+        note: ticket.refNo,
+      });
       const body = [
         `## ${ctx.state.say('web.ticket.kbQuestion')}`,
         '',

@@ -60,7 +60,9 @@ export function ticketStatsRoutes(
             <dt>${say('web.report.total')}</dt>
             <dd data-stat="total">${stats.total}</dd>
             <dt>${say('web.ticket.deflection')}</dt>
-            <dd data-stat="deflection">${percent(stats.deflectionRate)}（${stats.deflected}）</dd>
+            <dd data-stat="deflection">
+              ${say('web.withNote', { text: percent(stats.deflectionRate), note: stats.deflected })}
+            </dd>
             <dt>${say('web.ticket.firstResponseCompliance')}</dt>
             <dd data-stat="first-compliance">${percent(stats.firstResponseCompliance)}</dd>
             <dt>${say('web.ticket.resolutionCompliance')}</dt>
@@ -99,7 +101,10 @@ export function ticketStatsRoutes(
           say('web.ticket.workload'),
           stats.workload.map(([id, count]) => {
             const person = people.get(id);
-            return [person ? `${person.name}（${person.staffNo}）` : String(id), count] as const;
+            return [
+              person ? say('web.withNote', { text: person.name, note: person.staffNo }) : String(id),
+              count,
+            ] as const;
           }),
         )}`,
     });

@@ -57,7 +57,7 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
   const notice = queryNotice(ctx);
   const who = (id: number | null) => {
     const person = id === null ? undefined : people.get(id);
-    return person ? `${person.name}（${person.staffNo}）` : '';
+    return person ? say('web.withNote', { text: person.name, note: person.staffNo }) : '';
   };
 
   return layout(ctx.state, {

@@ -102,6 +102,7 @@ export const enUS: Record<MessageKey, string> = {
   'web.forbidden': 'You are not allowed to see this page.',
   'web.notFound': 'This page does not exist, or you may not see it.',
   'web.saved': 'Saved.',
+  'web.withNote': '{text} ({note})',
   'web.listSeparator': ', ',
   'web.home.title': 'Home',
   'web.home.queues': 'Work queues',

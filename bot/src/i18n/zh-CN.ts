@@ -97,6 +97,7 @@ export const zhCN = {
   'web.forbidden': '您没有权限访问此页面。',
   'web.notFound': '页面不存在，或您无权查看。',
   'web.saved': '已保存。',
+  'web.withNote': '{text}（{note}）',
   'web.listSeparator': '、',
   'web.home.title': '工作台',
   'web.home.queues': '待办',
