@@ -72,11 +72,7 @@ describe('article pages without PUBLIC_BASE_URL', () => {
     await database?.drop();
   });
 
-  async function signedIn(staffNo: string): Promise<WebClient> {
-    const web = new WebClient(bot.baseUrl);
-    expect((await web.signIn(staffNo, PASSWORD)).status).toBe(302);
-    return web;
-  }
+  const signedIn = (staffNo: string) => WebClient.signedIn(bot.baseUrl, staffNo, PASSWORD);
 
   it('warns the people who send on the list and the form, and nobody else', async () => {
     const writer = await signedIn('T2A');

@@ -120,11 +120,7 @@ describe('article and video pages', () => {
     await database?.drop();
   });
 
-  async function signedIn(staffNo: string): Promise<WebClient> {
-    const web = new WebClient(bot.baseUrl);
-    expect((await web.signIn(staffNo, PASSWORD)).status).toBe(302);
-    return web;
-  }
+  const signedIn = (staffNo: string) => WebClient.signedIn(bot.baseUrl, staffNo, PASSWORD);
 
   /** Posts a multipart form the way the browser does, with the CSRF token of `pagePath`. */
   async function postForm(

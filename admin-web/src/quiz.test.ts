@@ -130,11 +130,7 @@ describe('quiz bank and points in the admin web', () => {
     await database.drop();
   });
 
-  async function signedIn(staffNo: string): Promise<WebClient> {
-    const web = new WebClient(base);
-    expect((await web.signIn(staffNo, PASSWORD)).status).toBe(302);
-    return web;
-  }
+  const signedIn = (staffNo: string) => WebClient.signedIn(base, staffNo, PASSWORD);
   /** Posts a multipart form (file uploads) with the CSRF token of `pagePath`. */
   async function upload(web: WebClient, files: Record<string, [string, string | Buffer]>) {
     const page = await web.get('/admin/quiz');

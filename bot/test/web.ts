@@ -2,6 +2,8 @@
  * A cookie-keeping HTTP client for admin-web tests: follows nothing automatically (tests look at
  * redirects), remembers cookies per path prefix like a browser, and finds CSRF tokens in pages.
  */
+import { expect } from '@jest/globals';
+
 export interface WebResponse {
   readonly status: number;
   readonly location: string | null;
@@ -74,6 +76,13 @@ export class WebClient {
     const page = await this.get('/admin/login');
     const path = next === undefined ? '/admin/login' : `/admin/login?next=${encodeURIComponent(next)}`;
     return this.post(path, { _csrf: WebClient.csrf(page.body), staffNo, password });
+  }
+
+  /** A client signed in as `staffNo` at `baseUrl`; fails the test unless the login redirects (success). */
+  static async signedIn(baseUrl: string, staffNo: string, password: string): Promise<WebClient> {
+    const web = new WebClient(baseUrl);
+    expect((await web.signIn(staffNo, password)).status).toBe(302);
+    return web;
   }
 
   /** Posts a form with the CSRF token taken from `pagePath`. */

@@ -67,23 +67,24 @@ const input = (parts: Partial<ArticleInput> = {}): ArticleInput => ({
   ...parts,
 });
 
-async function problemKeys(promise: Promise<unknown>): Promise<string[]> {
+/** The AppError the promise rejects with; fails the test when it resolves or rejects with anything else. */
+async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
   expect(error).toBeInstanceOf(AppError);
-  expect((error as AppError).code).toBe('VALIDATION_FAILED');
-  return ((error as AppError).details as { problems: Array<{ key: string }> }).problems.map((p) => p.key);
+  return error as AppError;
+}
+
+async function problemKeys(promise: Promise<unknown>): Promise<string[]> {
+  const error = await rejectionOf(promise);
+  expect(error.code).toBe('VALIDATION_FAILED');
+  return (error.details as { problems: Array<{ key: string }> }).problems.map((p) => p.key);
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(AppError);
-  return (error as AppError).code;
+  return (await rejectionOf(promise)).code;
 }
 
 describe('broadcasts', () => {
@@ -147,27 +148,20 @@ describe('broadcasts', () => {
       await add('A1', 'admin', null);
       await m.update(Staff, { id: people.E5!.id }, { isActive: false });
       const desk = await ensureDutyGroup({ manager: m, key: 'control-desk', name: '1183301 管控' });
-      await setGroupMembership({
-        manager: m,
-        groupId: desk.id,
-        staffId: people.T1!.id,
-        isOnDuty: true,
-        actor: 't',
-      });
-      await setGroupMembership({
-        manager: m,
-        groupId: desk.id,
-        staffId: people.T2!.id,
-        isOnDuty: false,
-        actor: 't',
-      });
-      await setGroupMembership({
-        manager: m,
-        groupId: desk.id,
-        staffId: people.E5!.id,
-        isOnDuty: false,
-        actor: 't',
-      });
+      const members: Array<[staffNo: string, isOnDuty: boolean]> = [
+        ['T1', true],
+        ['T2', false],
+        ['E5', false],
+      ];
+      for (const [staffNo, isOnDuty] of members) {
+        await setGroupMembership({
+          manager: m,
+          groupId: desk.id,
+          staffId: people[staffNo]!.id,
+          isOnDuty,
+          actor: 't',
+        });
+      }
       author = people.T1!;
     });
   });

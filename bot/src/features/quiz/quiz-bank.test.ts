@@ -52,6 +52,16 @@ describe('the quiz bank', () => {
   const db = useTestDatabase();
   const tx = <T>(work: (manager: EntityManager) => Promise<T>) => inTransaction(db().dataSource, work);
   const manager = () => db().dataSource.manager;
+  /** Creates a level of 5 questions, 80% to pass, 10 points, in its own transaction. */
+  const addLevel = (name: string) =>
+    tx((m) =>
+      createQuizLevel({
+        manager: m,
+        ...ACTOR,
+        now: new Date(),
+        input: { name, questionsPerAttempt: '5', passPercent: '80', points: '10' },
+      }),
+    );
   const audits = (recordType: string, recordId: number) =>
     manager().find(AuditEntry, { where: { recordType, recordId: String(recordId) }, order: { id: 'ASC' } });
   const question = (levelId: number, overrides: Partial<QuizQuestionForm> = {}): QuizQuestionForm => ({
@@ -132,20 +142,11 @@ describe('the quiz bank', () => {
     ]);
     expect(await manager().count(QuizLevel)).toBe(0);
 
-    const add = (name: string) =>
-      tx((m) =>
-        createQuizLevel({
-          manager: m,
-          ...ACTOR,
-          now: new Date(),
-          input: { name, questionsPerAttempt: '5', passPercent: '80', points: '10' },
-        }),
-      );
-    const basics = await add('入门');
-    const advanced = await add('进阶');
-    const expert = await add('高手');
+    const basics = await addLevel('入门');
+    const advanced = await addLevel('进阶');
+    const expert = await addLevel('高手');
     expect([basics.sortOrder, advanced.sortOrder, expert.sortOrder]).toEqual([1, 2, 3]);
-    expect(problemKeys(await failure(add('进阶')))).toEqual(['name:quiz.level.error.nameTaken']);
+    expect(problemKeys(await failure(addLevel('进阶')))).toEqual(['name:quiz.level.error.nameTaken']);
 
     const renamed = await tx((m) =>
       updateQuizLevel({
@@ -555,8 +556,6 @@ describe('the quiz bank', () => {
   });
   it('compares level names in any letter case or width, alike on SQLite and MariaDB', async () => {
     const settings = { questionsPerAttempt: '5', passPercent: '80', points: '10' };
-    const add = (name: string) =>
-      tx((m) => createQuizLevel({ manager: m, ...ACTOR, now: new Date(), input: { name, ...settings } }));
     const rename = (level: QuizLevel, name: string) =>
       tx((m) =>
         updateQuizLevel({
@@ -568,14 +567,14 @@ describe('the quiz bank', () => {
           input: { name, ...settings },
         }),
       );
-    const one = await add('level one');
+    const one = await addLevel('level one');
     // Only the letter case changes: a rename of this level, not a clash with itself (MariaDB's index
     // would call the two names equal).
     expect(await rename(one, 'Level One')).toMatchObject({ name: 'Level One', version: 2 });
     // Another level by that name in other letters is refused, though SQLite's index would take it.
     for (const name of ['LEVEL ONE', 'ｌｅｖｅｌ\u3000ｏｎｅ', 'Lével one'])
-      expect(problemKeys(await failure(add(name)))).toEqual(['name:quiz.level.error.nameTaken']);
-    const two = await add('Level Two');
+      expect(problemKeys(await failure(addLevel(name)))).toEqual(['name:quiz.level.error.nameTaken']);
+    const two = await addLevel('Level Two');
     expect(problemKeys(await failure(rename(two, 'level ONE')))).toEqual(['name:quiz.level.error.nameTaken']);
 
     // The imports match names the same way: rows naming the level in other letters go to it.
@@ -621,14 +620,7 @@ describe('the quiz bank', () => {
   it('reports a level name the database still refuses as an error on its row, importing nothing', async () => {
     // MariaDB's utf8mb4_unicode_ci also equates ß and ss, which the shared comparison does not: there
     // the unique index has the last word, and the import says which row it refused.
-    await tx((m) =>
-      createQuizLevel({
-        manager: m,
-        ...ACTOR,
-        now: new Date(),
-        input: { name: 'Straße', questionsPerAttempt: '5', passPercent: '80', points: '10' },
-      }),
-    );
+    await addLevel('Straße');
     const before = await manager().count(QuizQuestion);
     const questions = checkQuizImport({
       text: 'level,type,stem,options,answer,explanation,tags\n入门,truefalse,新题一道,,对,,\nStrasse,truefalse,街道题,,对,,\n',
@@ -678,18 +670,7 @@ describe('the quiz bank', () => {
 
   it('keeps level positions distinct when levels are added at the same moment', async () => {
     const before = await manager().count(QuizLevel);
-    await Promise.all(
-      ['并发一', '并发二', '并发三', '并发四'].map((name) =>
-        tx((m) =>
-          createQuizLevel({
-            manager: m,
-            ...ACTOR,
-            now: new Date(),
-            input: { name, questionsPerAttempt: '5', passPercent: '80', points: '10' },
-          }),
-        ),
-      ),
-    );
+    await Promise.all(['并发一', '并发二', '并发三', '并发四'].map(addLevel));
     const positions = (await manager().find(QuizLevel)).map((level) => level.sortOrder).sort((a, b) => a - b);
     expect(positions).toEqual(Array.from({ length: before + 4 }, (_, index) => index + 1));
   });

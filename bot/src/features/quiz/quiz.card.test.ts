@@ -9,6 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inTransaction } from '../../db/transaction';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { createTestDatabase, eventually, type TestDatabase } from '../../../test/support';
+import {
+  oppositeOf,
+  openAttempt as openAttemptOf,
+  questionAt as questionOf,
+  shownLetters,
+} from '../../../test/quiz-support';
 import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import type { WecomClient } from '../../../../scripts/sim/wecom-client';
 import { createStaff, type Staff } from '../staff';
@@ -120,11 +126,10 @@ describe('闯关 by card buttons', () => {
     expect(result.status).toBe(200);
     return result.reply?.content ?? '';
   }
-  const openAttempt = (staffNo: string) =>
-    manager().findOneByOrFail(QuizAttempt, { staffId: people[staffNo]!.id, status: 'in-progress' });
+  const openAttempt = (staffNo: string) => openAttemptOf(manager(), people[staffNo]!.id);
   const attemptById = (id: number) => manager().findOneByOrFail(QuizAttempt, { id });
   const questionAt = (attempt: QuizAttempt, index = attempt.currentIndex) =>
-    manager().findOneByOrFail(QuizQuestion, { id: attempt.questionIds[index]! });
+    questionOf(manager(), attempt, index);
 
   const cards = (user: string) =>
     wecom.state
@@ -137,14 +142,9 @@ describe('闯关 by card buttons', () => {
   /** The answer as shown in this attempt: letters in its option order, or 对/错. */
   async function shownAnswer(attempt: QuizAttempt, how: 'right' | 'wrong', index = attempt.currentIndex) {
     const question = await questionAt(attempt, index);
-    if (question.type === 'truefalse')
-      return how === 'right' ? question.answer : question.answer === '对' ? '错' : '对';
-    const order = attempt.optionOrders[index]!;
+    if (question.type === 'truefalse') return how === 'right' ? question.answer : oppositeOf(question.answer);
     // D is never right in this bank.
-    return [...(how === 'right' ? question.answer : 'D')]
-      .map((letter) => LETTERS[order.indexOf(LETTERS.indexOf(letter))]!)
-      .sort()
-      .join('');
+    return shownLetters(attempt, how === 'right' ? question.answer : 'D', index).join('');
   }
 
   /** The event WeCom sends when `answer` (shown letters or 对/错) is clicked or ticked on `card`. */

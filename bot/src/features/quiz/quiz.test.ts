@@ -10,6 +10,12 @@ import { In } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { captureLogger, createTestDatabase, type TestDatabase } from '../../../test/support';
+import {
+  oppositeOf,
+  openAttempt as openAttemptOf,
+  questionAt,
+  shownLetters,
+} from '../../../test/quiz-support';
 import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { putSetting } from '../settings';
 import { createStaff, Department, type Staff } from '../staff';
@@ -94,31 +100,22 @@ describe('quizzes and points', () => {
     expect(result.status).toBe(200);
     return result.reply?.content ?? '';
   }
-  const openAttempt = (staffNo: string) =>
-    manager().findOneByOrFail(QuizAttempt, { staffId: people[staffNo]!.id, status: 'in-progress' });
+  const openAttempt = (staffNo: string) => openAttemptOf(manager(), people[staffNo]!.id);
 
   /** The reply for the current question: right, wrong, or (multiple choice) only some of the letters. */
   async function reply(staffNo: string, how: 'right' | 'wrong' | 'partial' | 'reversed'): Promise<string> {
     const attempt = await openAttempt(staffNo);
-    const question = await manager().findOneByOrFail(QuizQuestion, {
-      id: attempt.questionIds[attempt.currentIndex]!,
-    });
-    if (question.type === 'truefalse')
-      return how === 'wrong' ? (question.answer === '对' ? '错' : '对') : question.answer;
-    const order = attempt.optionOrders[attempt.currentIndex]!;
-    const shown = (letters: string) =>
-      [...letters].map((letter) => LETTERS[order.indexOf(LETTERS.indexOf(letter))]!).sort();
-    const right = shown(question.answer);
-    const wrong = shown('D');
+    const question = await questionAt(manager(), attempt);
+    if (question.type === 'truefalse') return how === 'wrong' ? oppositeOf(question.answer) : question.answer;
+    const right = shownLetters(attempt, question.answer);
+    const wrong = shownLetters(attempt, 'D');
     if (how === 'wrong') return wrong.join('');
     if (how === 'partial') return question.type === 'multiple' ? right[0]! : wrong.join('');
     if (how === 'reversed') return [...right].reverse().join(' ').toLowerCase();
     return right.join('');
   }
   async function typeOfCurrent(staffNo: string) {
-    const attempt = await openAttempt(staffNo);
-    return (await manager().findOneByOrFail(QuizQuestion, { id: attempt.questionIds[attempt.currentIndex]! }))
-      .type;
+    return (await questionAt(manager(), await openAttempt(staffNo))).type;
   }
 
   it('fails a level with too few right answers, judging multiple choice on the whole set', async () => {
