@@ -30,10 +30,10 @@ import {
 import type { RequestState } from '../../bot/src/http/context';
 import type { MessageKey } from '../../bot/src/i18n';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
+import { formatLocalDateTime } from '../../bot/src/zoned-time';
 import { html, type SafeHtml } from './html';
 import { trustedKbMarkdown } from './kb-markdown';
 import {
-  formatPublicTime,
   publicPage,
   publicRequestSetup,
   refusePublic,
@@ -162,7 +162,7 @@ function articleView(
     ${
       article.sentAt
         ? html`<p class="meta">
-            ${say('broadcast.page.sentAt', { time: formatPublicTime(article.sentAt, locale, deps.timeZone) })}
+            ${say('broadcast.page.sentAt', { time: formatLocalDateTime(article.sentAt, locale, deps.timeZone) })}
           </p>`
         : ''
     }
@@ -175,7 +175,7 @@ function articleView(
         : ''
     }
     <p class="hint">
-      ${say('broadcast.page.validUntil', { time: formatPublicTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone) })}
+      ${say('broadcast.page.validUntil', { time: formatLocalDateTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone) })}
     </p>
   </article>`;
 }

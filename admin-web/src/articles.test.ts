@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { In } from 'typeorm';
 import { inTransaction } from '../../bot/src/db/transaction';
-import { setPassword } from '../../bot/src/features/accounts';
 import { AuditEntry } from '../../bot/src/features/audit';
 import {
   Article,
@@ -20,17 +19,11 @@ import {
   markArticleRead,
 } from '../../bot/src/features/broadcast';
 import { putSetting, resetSetting } from '../../bot/src/features/settings';
-import {
-  createStaff,
-  Department,
-  ensureDutyGroup,
-  setGroupMembership,
-  type Role,
-  type Staff,
-} from '../../bot/src/features/staff';
+import type { Role, Staff } from '../../bot/src/features/staff';
 import { t, type MessageKey, type MessageParams } from '../../bot/src/i18n';
 import { OutboxMessage, quietHoursSetting } from '../../bot/src/notifications';
 import { createTestDatabase, eventually, type TestDatabase } from '../../bot/test/support';
+import { makeStaffGraph, type PersonSpec } from '../../bot/test/staff-graph';
 import { WebClient, type WebResponse } from '../../bot/test/web';
 import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../bot/test/wecom';
 import { isoWeek } from '../../bot/src/zoned-time';
@@ -63,48 +56,33 @@ describe('article and video pages', () => {
     wecom = await startFakeWecom();
     bot = await startBot({ database, apiBase: wecom.url });
     await inTransaction(bot.running.database.dataSource, async (m) => {
-      const area = await m.save(
-        m.create(Department, { name: '清河片区', kind: 'area', createdAt: new Date() }),
+      const engineers = [1, 2, 3, 4].map(
+        (n) => [`E${n}`, { department: 'area', wecomUserId: `e${n}` }] as const,
       );
-      const other = await m.save(
-        m.create(Department, { name: '淮阴片区', kind: 'area', createdAt: new Date() }),
-      );
-      areaId = area.id;
-      otherAreaId = other.id;
-      const add = async (
-        key: string,
-        role: Role,
-        extra: { departmentId?: number; wecomUserId?: string; password?: boolean } = {},
-      ) => {
-        people[key] = await createStaff({
-          manager: m,
-          staffNo: key,
-          name: `${key} 姓名`,
-          role,
-          phone: `+86138000${String(Object.keys(people).length).padStart(5, '0')}`,
-          departmentId: extra.departmentId ?? null,
-          wecomUserId: extra.wecomUserId ?? null,
-        });
-        if (extra.password !== false)
-          await setPassword({ manager: m, staffId: people[key].id, password: PASSWORD });
-      };
-      await add('ADMIN1', 'admin');
-      await add('T2A', 'tier2', { wecomUserId: 't2a' });
-      await add('T3A', 'tier3');
-      await add('MGR1', 'manager');
-      for (const n of [1, 2, 3, 4])
-        await add(`E${n}`, 'engineer', { departmentId: area.id, wecomUserId: `e${n}`, password: false });
-      // Bound but in another area, and an engineer who never bound WeCom: neither is in a 清河片区 send.
-      await add('E5', 'engineer', { departmentId: other.id, wecomUserId: 'e5', password: false });
-      await add('E6', 'engineer', { departmentId: area.id, password: false });
-      const desk = await ensureDutyGroup({ manager: m, key: 'control-desk', name: '1183301 管控' });
-      await setGroupMembership({
-        manager: m,
-        groupId: desk.id,
-        staffId: people.T2A!.id,
-        isOnDuty: true,
-        actor: 'test',
+      const cast: ReadonlyArray<readonly [string, Role, Partial<PersonSpec>?]> = [
+        ['ADMIN1', 'admin'],
+        ['T2A', 'tier2', { wecomUserId: 't2a' }],
+        ['T3A', 'tier3'],
+        ['MGR1', 'manager'],
+        ...engineers.map(([key, extra]) => [key, 'engineer', extra] as const),
+        // Bound but in another area, and an engineer who never bound WeCom: neither is in a 清河片区 send.
+        ['E5', 'engineer', { department: 'other', wecomUserId: 'e5' }],
+        ['E6', 'engineer', { department: 'area' }],
+      ];
+      const graph = await makeStaffGraph(m, {
+        password: PASSWORD,
+        departments: { area: { name: '清河片区', kind: 'area' }, other: { name: '淮阴片区', kind: 'area' } },
+        people: Object.fromEntries(
+          cast.map(([key, role, extra], index) => [
+            key,
+            { name: `${key} 姓名`, role, phone: `+86138000${String(index).padStart(5, '0')}`, ...extra },
+          ]),
+        ),
+        groups: { 'control-desk': { name: '1183301 管控', onDuty: ['T2A'] } },
       });
+      Object.assign(people, graph.people);
+      areaId = graph.departments.area!.id;
+      otherAreaId = graph.departments.other!.id;
       // Deliveries must not wait for the morning whenever this test happens to run.
       await putSetting({
         manager: m,

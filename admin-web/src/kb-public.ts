@@ -14,10 +14,10 @@ import { checkKbLink, findKbEntry, type KbEntry } from '../../bot/src/features/k
 import type { RequestState } from '../../bot/src/http/context';
 import type { MessageKey } from '../../bot/src/i18n';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
+import { formatLocalDateTime } from '../../bot/src/zoned-time';
 import { html, type SafeHtml } from './html';
 import { trustedKbMarkdown } from './kb-markdown';
 import {
-  formatPublicTime,
   publicPage,
   publicRequestSetup,
   refusePublic,
@@ -97,7 +97,7 @@ export function createKbPublicRouter(deps: KbPublicDeps): Router<RequestState> {
     if (!entry) return;
     const { say, locale } = ctx.state;
     const signed = new URLSearchParams({ e: String(ctx.query.e), s: String(ctx.query.s) }).toString();
-    const until = formatPublicTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone);
+    const until = formatLocalDateTime(new Date(Number(ctx.query.e) * 1000), locale, deps.timeZone);
     ctx.type = 'html';
     ctx.body = page(
       ctx,

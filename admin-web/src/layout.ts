@@ -1,4 +1,5 @@
 import type { MessageKey } from '../../bot/src/i18n';
+import { formatLocalDateTime } from '../../bot/src/zoned-time';
 import { can, type Capability } from './access';
 import type { AdminState } from './context';
 import { html, type SafeHtml } from './html';
@@ -120,13 +121,5 @@ export function csrfField(state: AdminState): SafeHtml {
 /** A date-time in the configured time zone and the reader's language. */
 export function formatTime(state: AdminState, at: Date | null, timeZone: string): string {
   if (!at) return '';
-  return new Intl.DateTimeFormat(state.locale, {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
+  return formatLocalDateTime(at, state.locale, timeZone);
 }

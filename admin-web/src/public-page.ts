@@ -82,16 +82,3 @@ export function refusePublic(ctx: PublicContext, site: PublicSite, status: 403 |
       <p class="notice error" id="${site.refusedId}">${ctx.state.say(key)}</p>`,
   );
 }
-
-/** A date and time as public pages write it, in the operator's time zone. */
-export function formatPublicTime(at: Date, locale: Locale, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale, {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}

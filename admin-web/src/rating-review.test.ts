@@ -57,8 +57,8 @@ describe('ratings review pages', () => {
       await add('T2A', '王芳', 'tier2');
       await add('N1', '孙工', 'tier3', { departmentId: network.id });
       await add('N2', '周工', 'tier3', { departmentId: network.id });
-      await add('E1', '装维甲', 'engineer');
-      await add('E2', '装维乙', 'engineer');
+      await add('RATER01', '装维甲', 'engineer');
+      await add('RATER02', '装维乙', 'engineer');
       await add('M1', '赵经理', 'manager');
       let ticket = 0;
       const rate = async (rater: string, ratee: string, side: RatingSide, stars: number) => {
@@ -89,12 +89,12 @@ describe('ratings review pages', () => {
         );
       };
       // N1: three ratings (shown to N1); N2: two (held back).
-      await rate('E1', 'N1', 3, 5);
-      await rate('E2', 'N1', 3, 4);
-      await rate('E1', 'N1', 3, 3);
-      await rate('E1', 'N2', 3, 5);
-      await rate('E2', 'N2', 3, 1);
-      await rate('E1', 'T2A', 2, 4);
+      await rate('RATER01', 'N1', 3, 5);
+      await rate('RATER02', 'N1', 3, 4);
+      await rate('RATER01', 'N1', 3, 3);
+      await rate('RATER01', 'N2', 3, 5);
+      await rate('RATER02', 'N2', 3, 1);
+      await rate('RATER01', 'T2A', 2, 4);
     });
   });
   afterAll(async () => {
@@ -117,7 +117,8 @@ describe('ratings review pages', () => {
     expect(own.status).toBe(200);
     expect(own.body).toContain('data-stat="count">3<');
     expect(own.body).toContain('data-stat="average">4.00<');
-    for (const secret of ['装维甲', '装维乙', 'E1', 'E2', '评语不给被评人看', '周工', '王芳'])
+    // Staff numbers long enough that a random token on the page (CSRF, nonce) cannot contain them by chance.
+    for (const secret of ['装维甲', '装维乙', 'RATER01', 'RATER02', '评语不给被评人看', '周工', '王芳'])
       expect([secret, own.body.includes(secret)]).toEqual([secret, false]);
 
     const n2 = await signedIn('N2');

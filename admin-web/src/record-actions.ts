@@ -3,14 +3,19 @@
  * record so that a refusal the person can act on (changed meanwhile, not allowed in this state, bad
  * input) re-renders the record's page with the reason and its current state instead of an error page.
  */
+import type Router from '@koa/router';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { AppError, type ErrorCode } from '../../bot/src/errors';
 import { recordAudit } from '../../bot/src/features/audit';
 import type { Staff } from '../../bot/src/features/staff';
+import type { MessageKey } from '../../bot/src/i18n';
 import type { MediaStorage } from '../../bot/src/storage/media-storage';
-import type { AdminContext } from './context';
+import type { AdminContext, AdminMiddleware, AdminState } from './context';
+import { html, type SafeHtml } from './html';
+import { csrfField } from './layout';
 import { withNotice } from './notice';
+import { readCheckedForm } from './security';
 
 const MIME: Readonly<Record<string, string>> = { jpg: 'image/jpeg', png: 'image/png' };
 
@@ -78,6 +83,87 @@ export async function runAuditedAction<R extends ActedRecord>(
     conflictText: options.conflictText,
     page: options.page,
   });
+}
+
+/** What one action route hands its command: the record as loaded, the posted input and who acts. */
+export interface RecordActionProps<R, I> {
+  readonly manager: EntityManager;
+  readonly record: R;
+  readonly input: I;
+  readonly user: Staff;
+}
+
+/**
+ * Declares a kind of record's action routes once: `POST {path}/{action}` behind `guard`, which reads the
+ * posted input (its CSRF token checked) before loading the record the reader may see, then runs the
+ * action's command through {@link runAuditedAction}. Returns the function that adds one action.
+ */
+export function recordActionRoutes<R extends ActedRecord, I, A extends string = string>(
+  router: Router<AdminState>,
+  route: {
+    /** The record's page, e.g. `/admin/reports` for `/admin/reports/:id`. */
+    readonly base: string;
+    readonly guard: AdminMiddleware;
+    /**
+     * Reads the posted form before the record is loaded; what it returns finishes the input once the
+     * record and the person acting are known (e.g. storing uploads only for someone who may act).
+     */
+    readonly readInput: (ctx: AdminContext, action: A) => Promise<(record: R, user: Staff) => Promise<I>>;
+    readonly load: (ctx: AdminContext) => Promise<R>;
+    readonly reload: (id: number) => Promise<R | null>;
+    readonly render: (
+      ctx: AdminContext,
+      record: R,
+      notice: { kind: 'error'; text: string },
+    ) => Promise<string>;
+    readonly dataSource: () => DataSource;
+    /** Audit names: record type `recordType`, action `{auditPrefix}.{action}`. */
+    readonly recordType: string;
+    readonly auditPrefix: string;
+    readonly audited?: (record: R) => Record<string, unknown>;
+    readonly conflictKey: MessageKey;
+  },
+): (action: A, change: (props: RecordActionProps<R, I>) => Promise<R>) => void {
+  return (action, change) => {
+    router.post(`${route.base}/:id/${action}`, route.guard, async (ctx) => {
+      const user = ctx.state.user;
+      const finishInput = await route.readInput(ctx, action);
+      const record = await route.load(ctx);
+      if (!user) return;
+      const input = await finishInput(record, user);
+      await runAuditedAction(ctx, {
+        dataSource: route.dataSource,
+        record,
+        recordType: route.recordType,
+        action: `${route.auditPrefix}.${action}`,
+        change: (manager) => change({ manager, record, input, user }),
+        ...(route.audited ? { audited: route.audited } : {}),
+        reload: () => route.reload(record.id),
+        render: (current, notice) => route.render(ctx, current, notice),
+        conflictText: ctx.state.say(route.conflictKey),
+        page: `${route.base}/${record.id}`,
+      });
+    });
+  };
+}
+
+/** Reads a plain action form (its CSRF token checked): the input is its fields as posted. */
+export async function readActionFields(ctx: AdminContext): Promise<() => Promise<Record<string, string>>> {
+  const fields = await readCheckedForm(ctx);
+  return () => Promise.resolve(fields);
+}
+
+/** The version an action form was rendered from; a missing or malformed one is refused. */
+export function formVersion(form: Readonly<Record<string, string>>): number {
+  const version = Number(form.version);
+  if (!Number.isSafeInteger(version) || version < 1)
+    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
+  return version;
+}
+
+/** The hidden fields every change form carries: the CSRF token and the version it was rendered from. */
+export function versionFields(state: AdminState, record: { readonly version: number }): SafeHtml {
+  return html`${csrfField(state)}<input type="hidden" name="version" value="${record.version}" />`;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 import { inTransaction } from './db/transaction';
 import { createRatingFlow, ratingRemindersJob, ratingSheetMailJob, ratingTasksJob } from './features/rating';
 import { createQuizFlow, pointsFlow, quizExpiryJob, quizLeaderboardJob } from './features/quiz';
-import { createKnowledgeFlow, kbEntryLink, searchKnowledge } from './features/knowledge';
+import { createKnowledgeFlow, kbEntryLink, plainExcerpt, searchKnowledge } from './features/knowledge';
 import {
   bestCaseWarningJob,
   bestCaseWeeklyJob,
@@ -249,12 +249,7 @@ function handbookFor(config: Config): Handbook {
       return (await searchKnowledge(manager, query, { limit })).map(({ entry }) => ({
         id: entry.id,
         title: entry.title,
-        summary: entry.body
-          .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-          .replace(/[#>*_`|-]+/g, ' ')
-          .replace(/\s+/g, ' ')
-          .trim()
-          .slice(0, 120),
+        summary: plainExcerpt(entry.body),
       }));
     },
     link: (manager, entryId, now) =>

@@ -14,6 +14,23 @@ export function quantile(sorted: readonly number[], q: number): number | null {
   return low + (high - low) * (position - below);
 }
 
+/** How a set of durations (or any values) spreads: how many, the median and the 90th percentile. */
+export interface Distribution {
+  readonly count: number;
+  readonly median: number | null;
+  readonly p90: number | null;
+}
+
+/** The count, median and 90th percentile of `values` (sorted in place), each to one decimal place. */
+export function distribution(values: number[]): Distribution {
+  const sorted = values.sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    median: oneDecimal(quantile(sorted, 0.5)),
+    p90: oneDecimal(quantile(sorted, 0.9)),
+  };
+}
+
 /** Rounded to one decimal place (null stays null). */
 export function oneDecimal(value: number | null): number | null {
   return value === null ? null : Math.round(value * 10) / 10;

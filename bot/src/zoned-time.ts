@@ -72,12 +72,53 @@ export function clockMinutes(hhmm: string): number {
   return Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 }
 
+/** The local clock time of `at` as `HH:MM` (24-hour). */
+export function localClock(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(at);
+}
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a local day `YYYY-MM-DD`. */
+export function isoWeekday(day: string): number {
+  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, date)).getUTCDay() || 7;
+}
+
+/** A date and time for people to read, in `timeZone` and the reader's language (`2026/11/30 09:05`). */
+export function formatLocalDateTime(at: Date, locale: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}
+
+/** A near date and time without the year, for short alerts (`11/30 09:05`). */
+export function formatLocalMonthDayTime(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('zh-CN', {
+    timeZone,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+}
+
 /** ISO week label (2026-W47) of the local day of `at` in `timeZone`. */
 export function isoWeek(at: Date, timeZone: string): string {
-  const [year = 0, month = 1, day = 1] = localDay(at, timeZone).split('-').map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
-  const weekday = date.getUTCDay() || 7;
-  date.setUTCDate(date.getUTCDate() + 4 - weekday); // the Thursday of this week decides its year
+  const day = localDay(at, timeZone);
+  const [year = 0, month = 1, dayOfMonth = 1] = day.split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, dayOfMonth));
+  date.setUTCDate(date.getUTCDate() + 4 - isoWeekday(day)); // the Thursday of this week decides its year
   const yearStart = new Date(Date.UTC(date.getUTCFullYear(), 0, 1));
   const week = Math.ceil(((date.getTime() - yearStart.getTime()) / 86_400_000 + 1) / 7);
   return `${date.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;

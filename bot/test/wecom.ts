@@ -101,3 +101,13 @@ export async function startBot(options: {
     stop: () => running.stop(),
   };
 }
+
+/**
+ * Sends `text` from `client` through the real webhook, requires a 200 answer, and returns the text of the
+ * passive reply ('' when the answer carried none).
+ */
+export async function sendText(client: WecomClient, text: string): Promise<string> {
+  const result = await client.deliver(client.textXml(text));
+  if (result.status !== 200) throw new Error(`The webhook answered ${result.status} to "${text}".`);
+  return result.reply?.content ?? '';
+}

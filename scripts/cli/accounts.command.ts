@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import readline from 'node:readline';
 import { MIN_PASSWORD_LENGTH, setPassword } from '../../bot/src/features/accounts';
 import { recordAudit } from '../../bot/src/features/audit';
 import { findStaffByNo } from '../../bot/src/features/staff';
 import { inTransaction } from '../../bot/src/db/transaction';
-import { UsageError, type CliCommand } from './command';
+import { cliActor, UsageError, type CliCommand } from './command';
 
 /** Reads one line from standard input; hides what is typed when it is a terminal. */
 function readPassword(prompt: string): Promise<string> {
@@ -51,7 +50,7 @@ export const userPasswdCommand: CliCommand = {
       await setPassword({ manager, staffId: staff.id, password });
       await recordAudit({
         manager,
-        actor: `cli:${userInfo().username}`,
+        actor: cliActor(),
         action: 'staff.password',
         recordType: 'staff',
         recordId: staff.id,

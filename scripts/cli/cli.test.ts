@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cliEnv, runCliCaptured } from '../../bot/test/cli';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
 import { allMigrations } from '../../migrations';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { OutboxMessage } from '../../bot/src/notifications';
 import { AuditEntry } from '../../bot/src/features/audit';
-import { runCli } from '.';
 
 function outboxRow(
   overrides: Partial<Omit<OutboxMessage, 'data'>>,
@@ -30,20 +30,11 @@ describe('fieldline CLI', () => {
   let env: Record<string, string>;
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = {
-      LOG_LEVEL: 'silent',
-      DATA_DIR: database.dir,
-      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
-    };
+    env = cliEnv(database);
   });
   afterAll(() => database.drop());
 
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (...argv: string[]) => runCliCaptured(env, argv);
 
   it('prints help listing every command', async () => {
     const help = await cli('--help');

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../../bot/src/config';
 import type { Logger } from '../../bot/src/logger';
@@ -28,3 +29,6 @@ export interface CliCommand {
 
 /** A usage mistake: printed with the command's usage, exit code 64 (EX_USAGE). */
 export class UsageError extends Error {}
+
+/** Who acts when a command changes data, for audit rows and authorship: `cli:<OS user>`. */
+export const cliActor = (): string => `cli:${userInfo().username}`;

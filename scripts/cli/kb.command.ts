@@ -1,5 +1,4 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { recordAudit } from '../../bot/src/features/audit';
@@ -12,9 +11,7 @@ import {
   type KbImportFile,
 } from '../../bot/src/features/knowledge';
 import { t } from '../../bot/src/i18n';
-import { UsageError, type CliCommand } from './command';
-
-const cliActor = () => `cli:${userInfo().username}`;
+import { cliActor, UsageError, type CliCommand } from './command';
 
 /** The handbook files under `target` (every .md/.markdown/.csv, recursively, in name order), or `target` itself. */
 async function handbookFiles(target: string): Promise<KbImportFile[]> {

@@ -1,12 +1,12 @@
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AuditEntry } from '../../bot/src/features/audit';
 import { KbEntry, searchKnowledge } from '../../bot/src/features/knowledge';
+import { cliEnv, runCliCaptured, writeTestFile } from '../../bot/test/cli';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
-import { runCli } from '.';
 
 const SEED_DIR = path.join(__dirname, '..', 'kb-seed');
 
@@ -17,11 +17,7 @@ describe('kb:import', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = {
-      LOG_LEVEL: 'silent',
-      DATA_DIR: database.dir,
-      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
-    };
+    env = cliEnv(database);
     expect((await cli('migrate', 'up')).code).toBe(0);
     dataSource = await openDataSource(database.config, { migrate: false });
   });
@@ -30,18 +26,8 @@ describe('kb:import', () => {
     await database.drop();
   });
 
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-  async function file(name: string, content: string): Promise<string> {
-    const target = path.join(database.dir, name);
-    await mkdir(path.dirname(target), { recursive: true });
-    await writeFile(target, content, 'utf8');
-    return target;
-  }
+  const cli = (...argv: string[]) => runCliCaptured(env, argv);
+  const file = (name: string, content: string) => writeTestFile(database, name, content);
   const top = async (query: string) =>
     (await searchKnowledge(dataSource.manager, query, { limit: 3 }))[0]?.entry.title;
 

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import path from 'node:path';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { AppError } from '../../bot/src/errors';
@@ -16,9 +15,7 @@ import {
   type QuizImportError,
 } from '../../bot/src/features/quiz';
 import { t } from '../../bot/src/i18n';
-import { UsageError, type CliCommand } from './command';
-
-const cliActor = () => `cli:${userInfo().username}`;
+import { cliActor, UsageError, type CliCommand } from './command';
 
 /** `<file> [--levels <file>]` (either part may be missing, not both), in any order. */
 function fileArguments(args: readonly string[]): { file?: string; levels?: string } {

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { AuditEntry } from '../../bot/src/features/audit';
 import { QuizLevel, QuizQuestion } from '../../bot/src/features/quiz';
+import { cliEnv, runCliCaptured, writeTestFile } from '../../bot/test/cli';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
-import { runCli } from '.';
 
 const HEADER = 'level,type,stem,options,answer,explanation,tags';
 
@@ -18,34 +18,15 @@ describe('quiz:import and quiz:export', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await openDataSource(database.config);
-    env = {
-      LOG_LEVEL: 'silent',
-      DATA_DIR: database.dir,
-      TZ: 'Asia/Shanghai',
-      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
-    };
+    env = cliEnv(database, { TZ: 'Asia/Shanghai' });
   });
   afterAll(async () => {
     await dataSource.destroy();
     await database.drop();
   });
 
-  async function cliWith(environment: Record<string, string>, argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-      env: environment,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-  const cli = (...argv: string[]) => cliWith(env, argv);
-  async function file(name: string, content: string): Promise<string> {
-    const target = path.join(database.dir, name);
-    await writeFile(target, content, 'utf8');
-    return target;
-  }
+  const cli = (...argv: string[]) => runCliCaptured(env, argv);
+  const file = (name: string, content: string) => writeTestFile(database, name, content);
 
   it('imports nothing when any row is bad, and lists every error with its row', async () => {
     const csv = await file(
@@ -244,11 +225,7 @@ describe('quiz:import and quiz:export', () => {
   it('exports CSV and JSON that rebuild the same bank in another database', async () => {
     const other = await createTestDatabase();
     const otherSource = await openDataSource(other.config);
-    const otherEnv = {
-      ...env,
-      DATA_DIR: other.dir,
-      ...(other.config.kind === 'mysql' ? { DATABASE_URL: other.config.url } : {}),
-    };
+    const otherEnv = cliEnv(other, { TZ: 'Asia/Shanghai' });
     try {
       await dataSource.manager.update(QuizQuestion, { stem: '机顶盒黑屏先查？' }, { isActive: false });
       for (const format of ['csv', 'json']) {
@@ -258,11 +235,11 @@ describe('quiz:import and quiz:export', () => {
           code: 0,
           out: `Wrote 6 question(s) to ${questions}.\nWrote 4 level(s) to ${levels}.`,
         });
-        const imported = await cliWith(otherEnv, ['quiz:import', questions, '--levels', levels]);
+        const imported = await runCliCaptured(otherEnv, ['quiz:import', questions, '--levels', levels]);
         expect(imported.code).toBe(0);
         const copy = path.join(other.dir, `copy.${format}`);
         const copyLevels = path.join(other.dir, `copy-levels.${format}`);
-        expect((await cliWith(otherEnv, ['quiz:export', copy, '--levels', copyLevels])).code).toBe(0);
+        expect((await runCliCaptured(otherEnv, ['quiz:export', copy, '--levels', copyLevels])).code).toBe(0);
         expect(await readFile(copy, 'utf8')).toBe(await readFile(questions, 'utf8'));
         expect(await readFile(copyLevels, 'utf8')).toBe(await readFile(levels, 'utf8'));
       }

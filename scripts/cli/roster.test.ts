@@ -1,12 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { DutyGroup, DutyGroupMember, Staff } from '../../bot/src/features/staff';
 import { StaffCredential } from '../../bot/src/features/accounts';
+import { cliEnv, runCliCaptured, writeTestFile } from '../../bot/test/cli';
 import { startTsProcess } from '../../bot/test/processes';
 import { createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
-import { runCli } from '.';
 
 describe('roster:import, roster:export, user:add, user:deactivate', () => {
   let database: TestDatabase;
@@ -16,28 +15,15 @@ describe('roster:import, roster:export, user:add, user:deactivate', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await openDataSource(database.config);
-    env = {
-      LOG_LEVEL: 'silent',
-      DATA_DIR: database.dir,
-      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
-    };
+    env = cliEnv(database);
   });
   afterAll(async () => {
     await dataSource.destroy();
     await database.drop();
   });
 
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-  async function file(name: string, content: string): Promise<string> {
-    const target = path.join(database.dir, name);
-    await writeFile(target, content, 'utf8');
-    return target;
-  }
+  const cli = (...argv: string[]) => runCliCaptured(env, argv);
+  const file = (name: string, content: string) => writeTestFile(database, name, content);
 
   it('imports nothing when any row is bad, and lists every error with its row number', async () => {
     const csv = [

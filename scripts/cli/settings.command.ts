@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os';
 import { recordAudit } from '../../bot/src/features/audit';
 import {
   findSettingDefinition,
@@ -9,9 +8,7 @@ import {
 } from '../../bot/src/features/settings';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { AppError } from '../../bot/src/errors';
-import { UsageError, type CliCommand } from './command';
-
-const cliActor = () => `cli:${userInfo().username}`;
+import { cliActor, UsageError, type CliCommand } from './command';
 
 export const settingsListCommand: CliCommand = {
   name: 'settings:list',

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { endSessionsFor } from '../../bot/src/features/accounts';
 import { recordAudit } from '../../bot/src/features/audit';
@@ -12,9 +11,7 @@ import {
   validateRosterFields,
 } from '../../bot/src/features/staff';
 import { t } from '../../bot/src/i18n';
-import { UsageError, type CliCommand } from './command';
-
-const cliActor = () => `cli:${userInfo().username}`;
+import { cliActor, UsageError, type CliCommand } from './command';
 
 export const rosterImportCommand: CliCommand = {
   name: 'roster:import',

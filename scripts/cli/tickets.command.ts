@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { checkTicketImport, importTickets, TICKET_IMPORT_HEADER } from '../../bot/src/features/rating';
 import { t } from '../../bot/src/i18n';
+import { decodeUtf8 } from '../../bot/src/features/staff';
 import { UsageError, type CliCommand } from './command';
 
 /**
@@ -24,7 +25,13 @@ export const ticketsImportCommand: CliCommand = {
     const skipInvalid = args.includes('--skip-invalid');
     if (!file || args.some((arg) => arg.startsWith('--') && arg !== '--skip-invalid'))
       throw new UsageError('expected a CSV file');
-    const text = await readFile(file, 'utf8');
+    // Strictly UTF-8: Excel's plain "CSV" is GBK on Chinese Windows, and reading that leniently would
+    // import garbled names and questions.
+    const text = decodeUtf8(await readFile(file));
+    if (text === undefined) {
+      err(`Nothing imported: ${file} is not UTF-8 (in Excel, save it as "CSV UTF-8 (Comma delimited)").`);
+      return 1;
+    }
     const dataSource = await migratedDatabase();
     const { rows, errors } = await checkTicketImport({
       manager: dataSource.manager,

@@ -5,8 +5,8 @@ import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../bot/src/db/transaction';
 import { ImportedTicket, ratingTasksJob, RatingTask } from '../../bot/src/features/rating';
 import { createStaff } from '../../bot/src/features/staff';
+import { cliEnv, runCliCaptured, writeTestFile } from '../../bot/test/cli';
 import { captureLogger, createTestDatabase, openDataSource, type TestDatabase } from '../../bot/test/support';
-import { runCli } from '.';
 
 const HEADER = 'ticket_no,kind,engineer_staff_no,tier2_staff_no,tier3_staff_no,summary,archived_at';
 
@@ -18,12 +18,7 @@ describe('tickets:import', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dataSource = await openDataSource(database.config);
-    env = {
-      LOG_LEVEL: 'silent',
-      DATA_DIR: database.dir,
-      TZ: 'Asia/Shanghai',
-      ...(database.config.kind === 'mysql' ? { DATABASE_URL: database.config.url } : {}),
-    };
+    env = cliEnv(database, { TZ: 'Asia/Shanghai' });
     await inTransaction(dataSource, async (manager) => {
       const add = (staffNo: string, role: 'engineer' | 'tier2' | 'tier3', phone: string) =>
         createStaff({ manager, staffNo, name: staffNo, role, phone });
@@ -37,17 +32,8 @@ describe('tickets:import', () => {
     await database.drop();
   });
 
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (line) => out.push(line), err: (line) => err.push(line), env });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
-  async function file(name: string, lines: string[]): Promise<string> {
-    const target = path.join(database.dir, name);
-    await writeFile(target, lines.join('\r\n'), 'utf8');
-    return target;
-  }
+  const cli = (...argv: string[]) => runCliCaptured(env, argv);
+  const file = (name: string, lines: string[]) => writeTestFile(database, name, lines.join('\r\n'));
 
   it('imports nothing when any row is bad, and lists every error with its row', async () => {
     const csv = await file('bad.csv', [
@@ -100,5 +86,34 @@ describe('tickets:import', () => {
     expect(
       tasks.every((task) => task.ticketRef === 'ext:HX-101' && task.summary === '光猫注册失败, LOID 不符'),
     ).toBe(true);
+  });
+
+  it('refuses a file that is not UTF-8 (a spreadsheet saved as GBK), and imports one with a BOM', async () => {
+    // What Excel's plain "CSV" writes on Chinese Windows: GBK. 光猫无法注册 = b9e2 c3a8 cede b7a8 d7a2 b2e1.
+    const row = (summary: Buffer) =>
+      Buffer.concat([
+        Buffer.from(`${HEADER}\r\nHX-201,question,E1,T1,,`, 'latin1'),
+        summary,
+        Buffer.from(',2026-11-29 10:00\r\n', 'latin1'),
+      ]);
+    const gbk = path.join(database.dir, 'excel-gbk.csv');
+    await writeFile(gbk, row(Buffer.from('b9e2c3a8cedeb7a8d7a2b2e1', 'hex')));
+    const refused = await cli('tickets:import', gbk);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toBe(
+      `Nothing imported: ${gbk} is not UTF-8 (in Excel, save it as "CSV UTF-8 (Comma delimited)").`,
+    );
+    expect(await dataSource.manager.countBy(ImportedTicket, { ticketNo: 'HX-201' })).toBe(0);
+
+    const utf8 = path.join(database.dir, 'excel-utf8.csv');
+    await writeFile(
+      utf8,
+      Buffer.concat([Buffer.from('\ufeff', 'utf8'), row(Buffer.from('光猫无法注册', 'utf8'))]),
+    );
+    const result = await cli('tickets:import', utf8);
+    expect(result.code).toBe(0);
+    expect(result.out).toBe('Imported 1 ticket(s).');
+    const ticket = await dataSource.manager.findOneByOrFail(ImportedTicket, { ticketNo: 'HX-201' });
+    expect(ticket.summary).toBe('光猫无法注册');
   });
 });

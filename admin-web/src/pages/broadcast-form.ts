@@ -14,7 +14,7 @@ import { AppError } from '../../../bot/src/errors';
 import { readBody } from '../../../bot/src/http/body';
 import type { MediaStorage } from '../../../bot/src/storage/media-storage';
 import { MEDIA_KEY } from '../../../bot/src/storage/media-storage';
-import { localDay, parseLocalDay, zonedInstant } from '../../../bot/src/zoned-time';
+import { localClock, localDay, parseLocalDay, zonedInstant } from '../../../bot/src/zoned-time';
 import type { AdminContext, AdminState } from '../context';
 import { imageType, MAX_IMAGE_BYTES } from '../multipart';
 import { checkCsrf } from '../security';
@@ -218,13 +218,7 @@ export function parseLocalDateTime(value: string, timeZone: string): Date | unde
 /** An instant as a `datetime-local` value in `timeZone` ('' for none). */
 export function localDateTimeInput(at: Date | null, timeZone: string): string {
   if (!at) return '';
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-  return `${localDay(at, timeZone)}T${time}`;
+  return `${localDay(at, timeZone)}T${localClock(at, timeZone)}`;
 }
 
 /** A positive whole number from a form value (ids), or undefined. */

@@ -25,11 +25,18 @@ import { AppError } from '../../../bot/src/errors';
 import { can } from '../access';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html, type SafeHtml } from '../html';
-import { csrfField, formatTime, layout } from '../layout';
+import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
-import { readCheckedForm } from '../security';
+import {
+  formVersion,
+  loadVisibleRecord,
+  readActionFields,
+  recordActionRoutes,
+  sendStoredPhoto,
+  versionFields,
+} from '../record-actions';
 import { waitedMinutes } from './completions';
+import { staffNamer } from './staff-label';
 
 function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<CompletionRequest> {
   return loadVisibleRecord(
@@ -74,17 +81,13 @@ async function actionForms(
       class="card"
       id="claim-form"
     >
-      ${csrfField(ctx.state)}<input type="hidden" name="version" value="${request.version}" />
+      ${versionFields(ctx.state, request)}
       <button type="submit">${say('web.completion.claim')}</button>
     </form>`;
   }
   const isMine = request.assigneeStaffId === user.id || user.role === 'admin';
   if (request.status !== 'claimed' || !isMine) return html``;
-  const version = html`${csrfField(ctx.state)}<input
-      type="hidden"
-      name="version"
-      value="${request.version}"
-    />`;
+  const version = versionFields(ctx.state, request);
   const reasons = (await readSetting(manager, rejectReasonsSetting)).value;
   return html`<form
       method="post"
@@ -130,10 +133,7 @@ async function detailPage(
     request.assigneeStaffId,
     request.decidedByStaffId,
   ]);
-  const person = (id: number | null) => {
-    const found = id === null ? undefined : people.get(id);
-    return found ? say('web.withNote', { text: found.name, note: found.staffNo }) : '—';
-  };
+  const person = staffNamer(say, people, '—');
   const reporter = people.get(request.reporterId);
   const shown = notice ?? queryNotice(ctx);
   const now = new Date();
@@ -240,13 +240,6 @@ async function detailPage(
   });
 }
 
-function versionOf(form: Record<string, string>): number {
-  const version = Number(form.version);
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
-  return version;
-}
-
 type CompletionAction = 'claim' | 'complete' | 'reject';
 
 export function completionDetailRoutes(
@@ -267,55 +260,41 @@ export function completionDetailRoutes(
     await sendStoredPhoto(ctx, deps.storage, photo.key);
   });
 
-  const act = (
-    action: CompletionAction,
-    run: (
-      manager: EntityManager,
-      request: CompletionRequest,
-      form: Record<string, string>,
-      user: Staff,
-    ) => Promise<CompletionRequest>,
-  ) =>
-    router.post(`/admin/completions/:id/${action}`, guard('completions.act'), async (ctx) => {
-      const user = ctx.state.user;
-      const form = await readCheckedForm(ctx);
-      const request = await loadVisible(ctx, deps);
-      if (!user) return;
-      await runAuditedAction(ctx, {
-        dataSource: deps.dataSource,
-        record: request,
-        recordType: 'completion_request',
-        action: `completion.${action}`,
-        change: (manager) => run(manager, request, form, user),
-        audited: (value) => (value.rejectReason ? { reason: value.rejectReason } : {}),
-        reload: () => findCompletion(deps.dataSource().manager, request.id),
-        render: (current, notice) => detailPage(ctx, deps, current, notice),
-        conflictText: ctx.state.say('web.completion.conflict'),
-        page: `/admin/completions/${request.id}`,
-      });
-    });
+  const act = recordActionRoutes<CompletionRequest, Record<string, string>, CompletionAction>(router, {
+    base: '/admin/completions',
+    guard: guard('completions.act'),
+    readInput: readActionFields,
+    load: (ctx) => loadVisible(ctx, deps),
+    reload: (id) => findCompletion(deps.dataSource().manager, id),
+    render: (ctx, request, notice) => detailPage(ctx, deps, request, notice),
+    dataSource: deps.dataSource,
+    recordType: 'completion_request',
+    auditPrefix: 'completion',
+    audited: (value) => (value.rejectReason ? { reason: value.rejectReason } : {}),
+    conflictKey: 'web.completion.conflict',
+  });
 
-  act('claim', (manager, request, _form, user) =>
-    claimCompletion({ manager, requestId: request.id, actor: user, now: new Date() }),
+  act('claim', ({ manager, record, user }) =>
+    claimCompletion({ manager, requestId: record.id, actor: user, now: new Date() }),
   );
-  act('complete', (manager, request, form, user) =>
+  act('complete', ({ manager, record, input, user }) =>
     completeCompletion({
       manager,
-      requestId: request.id,
-      version: versionOf(form),
+      requestId: record.id,
+      version: formVersion(input),
       actor: user,
-      note: form.note ?? '',
+      note: input.note ?? '',
       now: new Date(),
     }),
   );
-  act('reject', (manager, request, form, user) =>
+  act('reject', ({ manager, record, input, user }) =>
     rejectCompletion({
       manager,
-      requestId: request.id,
-      version: versionOf(form),
+      requestId: record.id,
+      version: formVersion(input),
       actor: user,
-      reason: form.reason ?? '',
-      note: form.note ?? '',
+      reason: input.reason ?? '',
+      note: input.note ?? '',
       now: new Date(),
     }),
   );

@@ -4,18 +4,14 @@
  * period's requests as CSV, one row each.
  */
 import type Router from '@koa/router';
-import {
-  completionsCsv,
-  completionStats,
-  findCompletion,
-  type WaitDistribution,
-} from '../../../bot/src/features/completion';
+import { completionsCsv, completionStats, findCompletion } from '../../../bot/src/features/completion';
 import { staffByIds } from '../../../bot/src/features/staff';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html } from '../html';
 import { layout } from '../layout';
 import { dateInput } from './query';
-import { countTable, periodForm, periodFromQuery } from './stats-common';
+import { staffLabel } from './staff-label';
+import { countTable, periodForm, periodFromQuery, waitTimesTable } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
@@ -42,19 +38,6 @@ export function completionStatsRoutes(
   router.get('/admin/completion-stats', guard('completions.stats'), async (ctx) => {
     const { say } = ctx.state;
     const { period, stats, people } = await load(ctx, deps);
-    const minutes = (value: number | null) =>
-      value === null ? '—' : say('web.completion.minutes', { minutes: value });
-    const distribution = (id: string, label: string, value: WaitDistribution) =>
-      html`<tr data-stat="${id}">
-        <td>${label}</td>
-        <td>${value.count}</td>
-        <td>${minutes(value.median)}</td>
-        <td>${minutes(value.p90)}</td>
-      </tr>`;
-    const name = (id: number) => {
-      const person = people.get(id);
-      return person ? say('web.withNote', { text: person.name, note: person.staffNo }) : String(id);
-    };
     ctx.type = 'html';
     ctx.body = layout(ctx.state, {
       title: say('web.nav.completionStats'),
@@ -75,21 +58,15 @@ export function completionStatsRoutes(
             <dt>${say('web.completion.resubmission')}</dt>
             <dd data-stat="resubmissions">${stats.resubmissions}</dd>
           </dl>
-          <table id="times">
-            <thead>
-              <tr>
-                <th></th>
-                <th>${say('web.ticket.count')}</th>
-                <th>${say('web.ticket.median')}</th>
-                <th>p90</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${distribution('to-claim', say('web.completion.toClaim'), stats.toClaimMinutes)}
-              ${distribution('claim-to-decision', say('web.completion.claimToDecision'), stats.claimToDecisionMinutes)}
-              ${distribution('to-decision', say('web.completion.toDecision'), stats.toDecisionMinutes)}
-            </tbody>
-          </table>
+          ${waitTimesTable(say, (minutes) => say('web.completion.minutes', { minutes }), [
+            { id: 'to-claim', label: say('web.completion.toClaim'), times: stats.toClaimMinutes },
+            {
+              id: 'claim-to-decision',
+              label: say('web.completion.claimToDecision'),
+              times: stats.claimToDecisionMinutes,
+            },
+            { id: 'to-decision', label: say('web.completion.toDecision'), times: stats.toDecisionMinutes },
+          ])}
         </section>
         ${countTable('by-day', say('web.completion.byDay'), stats.byDay)}
         ${countTable('by-type', say('web.completion.byType'), stats.byBusinessType)}
@@ -107,7 +84,7 @@ export function completionStatsRoutes(
               ${stats.throughput.map(
                 ([id, completed, rejected]) =>
                   html`<tr>
-                    <td>${name(id)}</td>
+                    <td>${staffLabel(say, people.get(id), String(id))}</td>
                     <td class="count-cell">${completed}</td>
                     <td class="count-cell">${rejected}</td>
                   </tr>`,

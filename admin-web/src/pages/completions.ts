@@ -17,6 +17,7 @@ import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../co
 import { html } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
+import { staffNamer } from './staff-label';
 import { queryText } from './query';
 
 /** The queue filter for `user`. */
@@ -51,10 +52,7 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
     requests.flatMap((request) => [request.reporterId, request.assigneeStaffId]),
   );
   const notice = queryNotice(ctx);
-  const who = (id: number | null) => {
-    const person = id === null ? undefined : people.get(id);
-    return person ? say('web.withNote', { text: person.name, note: person.staffNo }) : '';
-  };
+  const who = staffNamer(say, people);
 
   return layout(ctx.state, {
     title: say('web.nav.completions'),

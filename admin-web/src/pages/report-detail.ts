@@ -23,10 +23,18 @@ import type { EntityManager } from 'typeorm';
 import { canActOn, canSeeReport } from '../access';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html, type SafeHtml } from '../html';
-import { csrfField, formatTime, layout } from '../layout';
+import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
-import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
-import { readCheckedForm } from '../security';
+import {
+  formVersion,
+  loadVisibleRecord,
+  readActionFields,
+  recordActionRoutes,
+  sendStoredPhoto,
+  versionFields,
+  type RecordActionProps,
+} from '../record-actions';
+import { staffLabel } from './staff-label';
 
 /**
  * A map link for WeCom coordinates. WeCom (Tencent maps) reports GCJ-02 coordinates, the datum Amap
@@ -69,11 +77,7 @@ function eventLine(ctx: AdminContext, event: ReportEvent, deps: AdminDeps): Safe
 
 async function actionForms(ctx: AdminContext, manager: EntityManager, report: Report): Promise<SafeHtml> {
   const { say } = ctx.state;
-  const version = html`${csrfField(ctx.state)}<input
-      type="hidden"
-      name="version"
-      value="${report.version}"
-    />`;
+  const version = versionFields(ctx.state, report);
   if (report.status === 'closed') {
     return html`<form method="post" action="/admin/reports/${report.id}/reopen" class="card" id="reopen-form">
       <h2>${say('web.report.reopen')}</h2>
@@ -103,7 +107,7 @@ async function actionForms(ctx: AdminContext, manager: EntityManager, report: Re
               .map((department) => option(`department:${department.id}`, department.name))}
           </optgroup>
           <optgroup label="${say('web.report.assignPerson')}">
-            ${handlers.map((person) => option(`staff:${person.id}`, say('web.withNote', { text: person.name, note: person.staffNo })))}
+            ${handlers.map((person) => option(`staff:${person.id}`, staffLabel(say, person)))}
           </optgroup>
         </select></label
       >
@@ -187,7 +191,7 @@ async function detailPage(
           <dd>${departmentName(report.areaId)}</dd>
           <dt>${say('web.report.assignee')}</dt>
           <dd id="report-assignee">
-            ${assignee ? say('web.withNote', { text: assignee.name, note: assignee.staffNo }) : ''}
+            ${staffLabel(say, assignee)}
             ${report.assigneeDepartmentId !== null ? ` ${departmentName(report.assigneeDepartmentId)}` : ''}
           </dd>
           ${
@@ -235,7 +239,7 @@ async function detailPage(
         </p>
         <h2>${say('web.report.contact')}</h2>
         <p id="report-reporter">
-          ${reporter ? say('web.withNote', { text: reporter.name, note: reporter.staffNo }) : ''}
+          ${staffLabel(say, reporter)}
           ${reporter?.phone ? html` <a href="tel:${reporter.phone}">${reporter.phone}</a>` : ''}
         </p>
       </section>
@@ -247,14 +251,6 @@ async function detailPage(
         </ol>
       </section>`,
   });
-}
-
-/** The form fields every action needs: the version it was rendered from. */
-function versionOf(form: Record<string, string>): number {
-  const version = Number(form.version);
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
-  return version;
 }
 
 function parseAssignee(value: string | undefined): Assignee {
@@ -283,75 +279,43 @@ export function reportDetailRoutes(
     await sendStoredPhoto(ctx, deps.storage, key);
   });
 
-  const act = (
-    action: ReportAction,
-    run: (
-      manager: EntityManager,
-      report: Report,
-      form: Record<string, string>,
-      user: Staff,
-    ) => Promise<Report>,
-  ) =>
-    router.post(`/admin/reports/:id/${action}`, guard('reports.act'), async (ctx) => {
-      const user = ctx.state.user;
-      const form = await readCheckedForm(ctx);
-      const report = await loadVisible(ctx, deps);
-      if (!user) return;
-      await runAuditedAction(ctx, {
-        dataSource: deps.dataSource,
-        record: report,
-        recordType: 'report',
-        action: `report.${action}`,
-        change: (manager) => run(manager, report, form, user),
-        reload: () => findReport(deps.dataSource().manager, report.id),
-        render: (current, notice) => detailPage(ctx, deps, current, notice),
-        conflictText: ctx.state.say('web.report.conflict'),
-        page: `/admin/reports/${report.id}`,
-      });
-    });
+  const act = recordActionRoutes<Report, Record<string, string>, ReportAction>(router, {
+    base: '/admin/reports',
+    guard: guard('reports.act'),
+    readInput: readActionFields,
+    load: (ctx) => loadVisible(ctx, deps),
+    reload: (id) => findReport(deps.dataSource().manager, id),
+    render: (ctx, report, notice) => detailPage(ctx, deps, report, notice),
+    dataSource: deps.dataSource,
+    recordType: 'report',
+    auditPrefix: 'report',
+    conflictKey: 'web.report.conflict',
+  });
+  /** What every report command is told: which report, in which version, by whom, when. */
+  const acting = ({ manager, record, input, user }: RecordActionProps<Report, Record<string, string>>) => ({
+    manager,
+    reportId: record.id,
+    version: formVersion(input),
+    actor: user,
+    now: new Date(),
+  });
 
-  act('assign', (manager, report, form, user) =>
-    assignReport({
-      manager,
-      reportId: report.id,
-      version: versionOf(form),
-      actor: user,
-      assignee: parseAssignee(form.assignee),
-      now: new Date(),
-    }),
-  );
-  act('note', (manager, report, form, user) =>
+  act('assign', (props) => assignReport({ ...acting(props), assignee: parseAssignee(props.input.assignee) }));
+  act('note', (props) =>
     addReportNote({
-      manager,
-      reportId: report.id,
-      version: versionOf(form),
-      actor: user,
-      text: form.text ?? '',
-      isForReporter: form.forReporter === '1',
-      now: new Date(),
+      ...acting(props),
+      text: props.input.text ?? '',
+      isForReporter: props.input.forReporter === '1',
     }),
   );
-  act('close', (manager, report, form, user) => {
-    const value = (form.value ?? '').trim();
+  act('close', (props) => {
+    const value = (props.input.value ?? '').trim();
     return closeReport({
-      manager,
-      reportId: report.id,
-      version: versionOf(form),
-      actor: user,
-      resolution: form.resolution ?? '',
-      note: form.note ?? '',
+      ...acting(props),
+      resolution: props.input.resolution ?? '',
+      note: props.input.note ?? '',
       value: value === '' ? null : Number(value),
-      now: new Date(),
     });
   });
-  act('reopen', (manager, report, form, user) =>
-    reopenReport({
-      manager,
-      reportId: report.id,
-      version: versionOf(form),
-      actor: user,
-      reason: form.reason ?? '',
-      now: new Date(),
-    }),
-  );
+  act('reopen', (props) => reopenReport({ ...acting(props), reason: props.input.reason ?? '' }));
 }

@@ -21,6 +21,7 @@ import { html } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
 import { dateInput, parseDay, queryText } from './query';
+import { staffLabel } from './staff-label';
 
 const STATUSES: readonly ReportStatus[] = ['open', 'assigned', 'closed'];
 
@@ -133,7 +134,6 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps, kind: ReportKind): 
                   ${reports.map((report) => {
                     const minutes = waitingMinutes(report, now);
                     const isOverdue = report.status !== 'closed' && minutes >= overdueAfter;
-                    const reporterOf = people.get(report.reporterId);
                     return html`<tr
                       class="${isOverdue ? 'overdue' : ''} ${report.isCritical ? 'critical' : ''}"
                       data-ref="${report.refNo}"
@@ -150,7 +150,7 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps, kind: ReportKind): 
                         ${say(`report.status.${report.status}`)}
                       </td>
                       <td data-label="${say('web.report.reporter')}">
-                        ${reporterOf ? say('web.withNote', { text: reporterOf.name, note: reporterOf.staffNo }) : ''}
+                        ${staffLabel(say, people.get(report.reporterId))}
                       </td>
                       <td data-label="${say('web.report.area')}">
                         ${report.areaId === null ? '' : (departmentName.get(report.areaId) ?? '')}

@@ -1,6 +1,9 @@
-/** What the managers' statistics pages share: the period from the query string and count tables. */
+/**
+ * What the managers' statistics pages share: the period from the query string, count tables and
+ * waiting-time tables.
+ */
 import { html, type SafeHtml } from '../html';
-import type { AdminContext } from '../context';
+import type { AdminContext, AdminState } from '../context';
 import { addLocalDays, localDay, nextLocalDay, zonedInstant } from '../../../bot/src/zoned-time';
 import { parseDay, queryText } from './query';
 
@@ -45,6 +48,46 @@ export function countTable(
       </tbody>
     </table>
   </section>`;
+}
+
+/** How long something waited, over a period: how many, the median and the 90th percentile. */
+export interface WaitTimes {
+  readonly count: number;
+  readonly median: number | null;
+  readonly p90: number | null;
+}
+
+/**
+ * The `#times` table of a statistics page: one row per waiting time (count, median, p90), each row
+ * marked `data-stat="{id}"`; `minutes` words a number of minutes, and an empty distribution reads "—".
+ */
+export function waitTimesTable(
+  say: AdminState['say'],
+  minutes: (value: number) => string,
+  rows: ReadonlyArray<{ readonly id: string; readonly label: string; readonly times: WaitTimes }>,
+): SafeHtml {
+  const shown = (value: number | null) => (value === null ? '—' : minutes(value));
+  return html`<table id="times">
+    <thead>
+      <tr>
+        <th></th>
+        <th>${say('web.ticket.count')}</th>
+        <th>${say('web.ticket.median')}</th>
+        <th>p90</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${rows.map(
+        ({ id, label, times }) =>
+          html`<tr data-stat="${id}">
+            <td>${label}</td>
+            <td>${times.count}</td>
+            <td>${shown(times.median)}</td>
+            <td>${shown(times.p90)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
 /**

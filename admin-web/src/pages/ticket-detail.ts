@@ -35,10 +35,18 @@ import { html, type SafeHtml } from '../html';
 import { csrfField, formatTime, layout } from '../layout';
 import { queryNotice, withNotice } from '../notice';
 import { readFormWithImages } from '../multipart';
-import { loadVisibleRecord, runAuditedAction, sendStoredPhoto } from '../record-actions';
+import {
+  formVersion,
+  loadVisibleRecord,
+  recordActionRoutes,
+  sendStoredPhoto,
+  versionFields,
+  type RecordActionProps,
+} from '../record-actions';
 import { readCheckedForm } from '../security';
 import { mapLink } from './report-detail';
 import { isOverdue } from './tickets';
+import { staffLabel } from './staff-label';
 
 function loadVisible(ctx: AdminContext, deps: AdminDeps): Promise<Ticket> {
   return loadVisibleRecord(ctx, 'ticket', (id) => findTicket(deps.dataSource().manager, id), canSeeTicket);
@@ -74,9 +82,7 @@ function threadLine(
   >
     <time>${formatTime(ctx.state, message.at, deps.timeZone)}</time>
     <strong>${say(`web.ticket.message.${message.type}`)}</strong>
-    <span class="who"
-      >${author ? say('web.withNote', { text: author.name, note: author.staffNo }) : say('web.ticket.system')}</span
-    >
+    <span class="who">${staffLabel(say, author, say('web.ticket.system'))}</span>
     ${message.isInternal ? html`<small>${say('web.ticket.internal')}</small>` : ''}
     ${message.body ? html`<p class="note">${message.body}</p>` : ''}
     ${photoLinks(ticket, message.photos, say)}
@@ -93,11 +99,7 @@ async function actionForms(
   const { say } = ctx.state;
   const canAct = canActOnTicket(user, ticket);
   const isMine = ticket.assigneeStaffId === user.id || user.role === 'admin';
-  const version = html`${csrfField(ctx.state)}<input
-      type="hidden"
-      name="version"
-      value="${ticket.version}"
-    />`;
+  const version = versionFields(ctx.state, ticket);
   const forms: SafeHtml[] = [];
   if (canAct && ticket.status === 'new') {
     forms.push(
@@ -259,9 +261,7 @@ async function detailPage(
             ${ticket.tier === 3 ? `${say('web.ticket.tier3')} ${department?.name ?? ''}` : say('web.ticket.tier2')}
           </dd>
           <dt>${say('web.ticket.assignee')}</dt>
-          <dd id="ticket-assignee">
-            ${assignee ? say('web.withNote', { text: assignee.name, note: assignee.staffNo }) : '—'}
-          </dd>
+          <dd id="ticket-assignee">${staffLabel(say, assignee, '—')}</dd>
           <dt>${say('web.ticket.created')}</dt>
           <dd>${formatTime(ctx.state, ticket.createdAt, deps.timeZone)}</dd>
           <dt>${say('web.ticket.firstResponseDue')}</dt>
@@ -281,7 +281,7 @@ async function detailPage(
           }
           <dt>${say('web.report.contact')}</dt>
           <dd id="ticket-reporter">
-            ${reporter ? say('web.withNote', { text: reporter.name, note: reporter.staffNo }) : ''}
+            ${staffLabel(say, reporter)}
             ${reporter?.phone ? html` <a href="tel:${reporter.phone}">${reporter.phone}</a>` : ''}
           </dd>
           ${
@@ -314,14 +314,13 @@ async function detailPage(
   });
 }
 
-function versionOf(form: Record<string, string>): number {
-  const version = Number(form.version);
-  if (!Number.isSafeInteger(version) || version < 1)
-    throw new AppError('VALIDATION_FAILED', 'version', { params: { detail: 'version' } });
-  return version;
-}
-
 type TicketAction = 'claim' | 'reply' | 'request' | 'escalate' | 'send-back' | 'resolve';
+
+/** A ticket action's input: the posted fields, and the stored keys of any photos sent with an answer. */
+interface TicketActionInput {
+  readonly fields: Record<string, string>;
+  readonly photos: readonly string[];
+}
 
 export function ticketDetailRoutes(
   router: Router<AdminState>,
@@ -343,105 +342,62 @@ export function ticketDetailRoutes(
     await sendStoredPhoto(ctx, deps.storage, key);
   });
 
-  const act = (
-    action: TicketAction,
-    run: (
-      manager: EntityManager,
-      ticket: Ticket,
-      form: Record<string, string>,
-      user: Staff,
-      photos: readonly string[],
-    ) => Promise<Ticket>,
-  ) =>
-    router.post(`/admin/tickets/:id/${action}`, guard('tickets.act'), async (ctx) => {
-      const user = ctx.state.user;
+  const act = recordActionRoutes<Ticket, TicketActionInput, TicketAction>(router, {
+    base: '/admin/tickets',
+    guard: guard('tickets.act'),
+    readInput: async (ctx, action) => {
       // Only answers carry photos. They are stored, once the person may act, before the transaction
       // (content-addressed: a refused action leaves at most an unreferenced file, never half an answer).
-      const { fields: form, images } = await readFormWithImages(ctx, {
-        maxFiles: action === 'reply' ? 9 : 0,
+      const { fields, images } = await readFormWithImages(ctx, { maxFiles: action === 'reply' ? 9 : 0 });
+      return async (ticket, user) => ({
+        fields,
+        photos: canActOnTicket(user, ticket)
+          ? await Promise.all(
+              images.map(
+                async (image) => (await deps.storage.put(image.data, image.extension, image.mimeType)).key,
+              ),
+            )
+          : [],
       });
-      const ticket = await loadVisible(ctx, deps);
-      if (!user) return;
-      const photos = canActOnTicket(user, ticket)
-        ? await Promise.all(
-            images.map(
-              async (image) => (await deps.storage.put(image.data, image.extension, image.mimeType)).key,
-            ),
-          )
-        : [];
-      await runAuditedAction(ctx, {
-        dataSource: deps.dataSource,
-        record: ticket,
-        recordType: 'ticket',
-        action: `ticket.${action}`,
-        change: (manager) => run(manager, ticket, form, user, photos),
-        audited: (value) => ({ tier: value.tier }),
-        reload: () => findTicket(deps.dataSource().manager, ticket.id),
-        render: (current, notice) => detailPage(ctx, deps, current, notice),
-        conflictText: ctx.state.say('web.ticket.conflict'),
-        page: `/admin/tickets/${ticket.id}`,
-      });
-    });
-
-  const now = () => new Date();
-  act('claim', (manager, ticket, _form, user) =>
-    claimTicket({ manager, ticketId: ticket.id, actor: user, now: now() }),
-  );
-  act('reply', async (manager, ticket, form, user, photos) => {
-    const canned = (await readSetting(manager, cannedRepliesSetting)).value[Number(form.canned)];
-    const typed = (form.body ?? '').trim();
-    const body = form.canned && canned ? [canned, typed].filter(Boolean).join('\n') : typed;
-    return replyToTicket({
-      manager,
-      ticketId: ticket.id,
-      version: versionOf(form),
-      actor: user,
-      body,
-      photos,
-      now: now(),
-    });
+    },
+    load: (ctx) => loadVisible(ctx, deps),
+    reload: (id) => findTicket(deps.dataSource().manager, id),
+    render: (ctx, ticket, notice) => detailPage(ctx, deps, ticket, notice),
+    dataSource: deps.dataSource,
+    recordType: 'ticket',
+    auditPrefix: 'ticket',
+    audited: (value) => ({ tier: value.tier }),
+    conflictKey: 'web.ticket.conflict',
   });
-  act('request', (manager, ticket, form, user) =>
-    requestMoreInfo({
-      manager,
-      ticketId: ticket.id,
-      version: versionOf(form),
-      actor: user,
-      body: form.body ?? '',
-      now: now(),
-    }),
+  /** What every versioned ticket command is told: which ticket, in which version, by whom, when. */
+  const acting = ({ manager, record, input, user }: RecordActionProps<Ticket, TicketActionInput>) => ({
+    manager,
+    ticketId: record.id,
+    version: formVersion(input.fields),
+    actor: user,
+    now: new Date(),
+  });
+
+  act('claim', ({ manager, record, user }) =>
+    claimTicket({ manager, ticketId: record.id, actor: user, now: new Date() }),
   );
-  act('escalate', (manager, ticket, form, user) =>
+  act('reply', async (props) => {
+    const { fields, photos } = props.input;
+    const canned = (await readSetting(props.manager, cannedRepliesSetting)).value[Number(fields.canned)];
+    const typed = (fields.body ?? '').trim();
+    const body = fields.canned && canned ? [canned, typed].filter(Boolean).join('\n') : typed;
+    return replyToTicket({ ...acting(props), body, photos });
+  });
+  act('request', (props) => requestMoreInfo({ ...acting(props), body: props.input.fields.body ?? '' }));
+  act('escalate', (props) =>
     escalateTicket({
-      manager,
-      ticketId: ticket.id,
-      version: versionOf(form),
-      actor: user,
-      departmentId: Number(form.departmentId),
-      note: form.note ?? '',
-      now: now(),
+      ...acting(props),
+      departmentId: Number(props.input.fields.departmentId),
+      note: props.input.fields.note ?? '',
     }),
   );
-  act('send-back', (manager, ticket, form, user) =>
-    sendBackTicket({
-      manager,
-      ticketId: ticket.id,
-      version: versionOf(form),
-      actor: user,
-      note: form.note ?? '',
-      now: now(),
-    }),
-  );
-  act('resolve', (manager, ticket, form, user) =>
-    resolveTicket({
-      manager,
-      ticketId: ticket.id,
-      version: versionOf(form),
-      actor: user,
-      body: form.body ?? '',
-      now: now(),
-    }),
-  );
+  act('send-back', (props) => sendBackTicket({ ...acting(props), note: props.input.fields.note ?? '' }));
+  act('resolve', (props) => resolveTicket({ ...acting(props), body: props.input.fields.body ?? '' }));
 
   /** The question and its answers become an unpublished handbook entry, opened for editing. */
   router.post('/admin/tickets/:id/promote', guard('kb.write'), async (ctx) => {

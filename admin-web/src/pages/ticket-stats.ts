@@ -5,12 +5,13 @@
  */
 import type Router from '@koa/router';
 import { listDepartments, staffByIds } from '../../../bot/src/features/staff';
-import { ticketsCsv, ticketStats, type Distribution } from '../../../bot/src/features/ticket';
+import { ticketsCsv, ticketStats } from '../../../bot/src/features/ticket';
 import type { AdminContext, AdminDeps, AdminState, AdminMiddleware } from '../context';
 import { html } from '../html';
 import { layout } from '../layout';
 import { dateInput } from './query';
-import { countTable, periodForm, periodFromQuery } from './stats-common';
+import { staffLabel } from './staff-label';
+import { countTable, periodForm, periodFromQuery, waitTimesTable } from './stats-common';
 
 const DEFAULT_DAYS = 28;
 
@@ -41,15 +42,6 @@ export function ticketStatsRoutes(
   router.get('/admin/ticket-stats', guard('tickets.stats'), async (ctx) => {
     const { say } = ctx.state;
     const { period, stats, departmentName, people } = await load(ctx, deps);
-    const minutes = (value: number | null) =>
-      value === null ? '—' : say('web.ticket.minutes', { minutes: value });
-    const distribution = (id: string, label: string, value: Distribution) =>
-      html`<tr data-stat="${id}">
-        <td>${label}</td>
-        <td>${value.count}</td>
-        <td>${minutes(value.median)}</td>
-        <td>${minutes(value.p90)}</td>
-      </tr>`;
     ctx.type = 'html';
     ctx.body = layout(ctx.state, {
       title: say('web.nav.ticketStats'),
@@ -68,20 +60,14 @@ export function ticketStatsRoutes(
             <dt>${say('web.ticket.resolutionCompliance')}</dt>
             <dd data-stat="resolution-compliance">${percent(stats.resolutionCompliance)}</dd>
           </dl>
-          <table id="times">
-            <thead>
-              <tr>
-                <th></th>
-                <th>${say('web.ticket.count')}</th>
-                <th>${say('web.ticket.median')}</th>
-                <th>p90</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${distribution('first-response', say('ticket.sla.firstResponse'), stats.firstResponseMinutes)}
-              ${distribution('resolution', say('ticket.sla.resolution'), stats.resolutionMinutes)}
-            </tbody>
-          </table>
+          ${waitTimesTable(say, (minutes) => say('web.ticket.minutes', { minutes }), [
+            {
+              id: 'first-response',
+              label: say('ticket.sla.firstResponse'),
+              times: stats.firstResponseMinutes,
+            },
+            { id: 'resolution', label: say('ticket.sla.resolution'), times: stats.resolutionMinutes },
+          ])}
         </section>
         ${countTable(
           'by-kind',
@@ -99,13 +85,7 @@ export function ticketStatsRoutes(
         ${countTable(
           'workload',
           say('web.ticket.workload'),
-          stats.workload.map(([id, count]) => {
-            const person = people.get(id);
-            return [
-              person ? say('web.withNote', { text: person.name, note: person.staffNo }) : String(id),
-              count,
-            ] as const;
-          }),
+          stats.workload.map(([id, count]) => [staffLabel(say, people.get(id), String(id)), count] as const),
         )}`,
     });
   });

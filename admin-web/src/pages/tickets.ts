@@ -18,6 +18,7 @@ import { html } from '../html';
 import { formatTime, layout } from '../layout';
 import { queryNotice } from '../notice';
 import { queryText } from './query';
+import { staffNamer } from './staff-label';
 
 /** The queue filter for what `user` may see; tier 3 is held to its own department. */
 export function ticketQueueFilter(user: Staff, queue: TicketQueue, now: Date): TicketQueueFilter {
@@ -55,10 +56,7 @@ async function queuePage(ctx: AdminContext, deps: AdminDeps): Promise<string> {
     tickets.flatMap((ticket) => [ticket.reporterId, ticket.assigneeStaffId]),
   );
   const notice = queryNotice(ctx);
-  const who = (id: number | null) => {
-    const person = id === null ? undefined : people.get(id);
-    return person ? say('web.withNote', { text: person.name, note: person.staffNo }) : '';
-  };
+  const who = staffNamer(say, people);
 
   return layout(ctx.state, {
     title: say('web.nav.tickets'),

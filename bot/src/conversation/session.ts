@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { lockForUpdate } from '../db/locks';
 import { ConversationSession } from './session.entity';
 
 export const SESSION_IDLE_MS = 10 * 60_000;
@@ -28,11 +29,11 @@ export async function loadSession(
     })
     .orIgnore()
     .execute();
-  const query = manager
-    .createQueryBuilder(ConversationSession, 's')
-    .where('s.wecom_user_id = :wecomUserId', { wecomUserId });
-  if (manager.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
-  return query.getOneOrFail();
+  return lockForUpdate(
+    manager
+      .createQueryBuilder(ConversationSession, 's')
+      .where('s.wecom_user_id = :wecomUserId', { wecomUserId }),
+  ).getOneOrFail();
 }
 
 export async function saveSession(

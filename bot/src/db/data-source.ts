@@ -65,6 +65,4 @@ export function createDataSource(database: DatabaseConfig, logger?: Logger): Dat
   return new DataSource(dataSourceOptions(database, logger));
 }
 
-export function isMysql(dataSource: DataSource): boolean {
-  return dataSource.options.type === 'mysql';
-}
+export { isMysql } from './dialect';

@@ -3,8 +3,8 @@
  * released the moment the holder's process or connection dies. SQLite is one file on one host, where
  * write transactions already serialise; callers that need more (the scheduler) use a lease row on top.
  */
-import type { DataSource, QueryRunner } from 'typeorm';
-import { isMysql } from './data-source';
+import type { DataSource, ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { isMysql } from './dialect';
 
 const LOCK_PREFIX = 'fieldline:';
 const MAX_MYSQL_LOCK_NAME = 64;
@@ -74,4 +74,13 @@ export async function withNamedLock<T>(
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Makes `query` a SELECT … FOR UPDATE on MySQL/MariaDB, so the rows it reads stay locked for the rest of
+ * the caller's transaction. SQLite serialises write transactions already (and has no FOR UPDATE), so
+ * there the query is left as it is. Returns the same query for chaining.
+ */
+export function lockForUpdate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
+  return isMysql(query.connection) ? query.setLock('pessimistic_write') : query;
 }

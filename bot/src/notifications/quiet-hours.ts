@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { defineSetting } from '../features/settings';
+import { clockMinutes, localClock } from '../zoned-time';
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 24-hour clock');
 
@@ -17,27 +18,13 @@ export const quietHoursSetting = defineSetting({
 
 export type QuietHours = z.infer<typeof quietHoursSetting.schema>;
 
-/** Minutes since local midnight of `at` in `timeZone`. */
-function localMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(at);
-  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  return get('hour') * 60 + get('minute');
-}
-
-const toMinutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
 /** If `at` falls in quiet hours, the instant they end; otherwise undefined. */
 export function quietHoursEnd(at: Date, timeZone: string, quiet: QuietHours): Date | undefined {
   if (!quiet.enabled) return undefined;
-  const start = toMinutes(quiet.start);
-  const end = toMinutes(quiet.end);
+  const start = clockMinutes(quiet.start);
+  const end = clockMinutes(quiet.end);
   if (start === end) return undefined;
-  const minutes = localMinutes(at, timeZone);
+  const minutes = clockMinutes(localClock(at, timeZone));
   const inQuiet = start < end ? minutes >= start && minutes < end : minutes >= start || minutes < end;
   if (!inQuiet) return undefined;
   const untilEnd = (end - minutes + 24 * 60) % (24 * 60);

@@ -27,7 +27,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../db/transaction';
 import { MAX_DUPLICATE_CHECK_SECONDS } from '../channels/wecom/api-client';
-import { WECOM_MEMBER_LIMITS, type ThrottleLimits } from '../channels/wecom/throttle';
+import { slidingWindowWait, WECOM_MEMBER_LIMITS, type ThrottleLimits } from '../channels/wecom/throttle';
 import { findStaffById, resolveGroupRecipients, type Staff } from '../features/staff';
 import { readSetting } from '../features/settings';
 import { DEFAULT_LOCALE, isLocale, type Locale } from '../i18n';
@@ -304,18 +304,7 @@ export class OutboxRelay {
   /** Milliseconds until this relay may make another batch call (0 = now). */
   private batchWaitMs(): number {
     const limits = this.options.batchLimits ?? WECOM_MEMBER_LIMITS;
-    const now = this.clock().getTime();
-    while ((this.batchCalls[0] ?? now) <= now - 3_600_000) this.batchCalls.shift();
-    const lastMinute = this.batchCalls.filter((at) => at > now - 60_000);
-    let wait = 0;
-    if (lastMinute.length >= limits.perMinute)
-      wait = (lastMinute[lastMinute.length - limits.perMinute] ?? now) + 60_000 - now;
-    if (this.batchCalls.length >= limits.perHour)
-      wait = Math.max(
-        wait,
-        (this.batchCalls[this.batchCalls.length - limits.perHour] ?? now) + 3_600_000 - now,
-      );
-    return Math.max(0, wait);
+    return slidingWindowWait(this.batchCalls, limits, this.clock().getTime());
   }
 
   private async markBatchSent(

@@ -47,6 +47,17 @@ export class MediaRejectedError extends Error {
   }
 }
 
+/**
+ * A member list message/send could never take (none, more than 1,000, or an empty or `|`-containing
+ * UserID): refused before any request, and sending it again cannot help.
+ */
+export class InvalidRecipientListError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidRecipientListError';
+  }
+}
+
 export type OutboundMessage =
   | { readonly msgtype: 'text'; readonly text: { readonly content: string } }
   | { readonly msgtype: 'markdown'; readonly markdown: { readonly content: string } }
@@ -174,9 +185,11 @@ export class WecomApiClient {
     options: SendOptions = {},
   ): Promise<SendResult> {
     if (toUsers.length === 0 || toUsers.length > MAX_USERS_PER_SEND)
-      throw new Error(`message/send takes 1 to ${MAX_USERS_PER_SEND} members, not ${toUsers.length}`);
+      throw new InvalidRecipientListError(
+        `message/send takes 1 to ${MAX_USERS_PER_SEND} members, not ${toUsers.length}`,
+      );
     if (toUsers.some((user) => user === '' || user.includes('|')))
-      throw new Error('a WeCom UserID cannot be empty or contain "|"');
+      throw new InvalidRecipientListError('a WeCom UserID cannot be empty or contain "|"');
     return this.sendMessage(toUsers.join('|'), message, options);
   }
 

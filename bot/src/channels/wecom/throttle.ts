@@ -16,6 +16,23 @@ export const WECOM_MEMBER_LIMITS: ThrottleLimits = { perMinute: 28, perHour: 950
 export const TEXT_LIMIT_BYTES = 2048;
 const MERGE_SEPARATOR = '\n\n';
 
+/**
+ * Milliseconds (0 = now) until one more send fits under `limits`, given the times (epoch ms, oldest first)
+ * of earlier sends. Drops from the front of `sentAt` the sends older than an hour, which no window counts.
+ */
+export function slidingWindowWait(sentAt: number[], limits: ThrottleLimits, now: number): number {
+  while (sentAt.length > 0 && (sentAt[0] ?? 0) <= now - 3_600_000) sentAt.shift();
+  const lastMinute = sentAt.filter((at) => at > now - 60_000);
+  let wait = 0;
+  if (lastMinute.length >= limits.perMinute) {
+    wait = Math.max(wait, (lastMinute[lastMinute.length - limits.perMinute] ?? now) + 60_000 - now);
+  }
+  if (sentAt.length >= limits.perHour) {
+    wait = Math.max(wait, (sentAt[sentAt.length - limits.perHour] ?? now) + 3_600_000 - now);
+  }
+  return wait;
+}
+
 type Send = (toUser: string, message: OutboundMessage) => Promise<SendResult>;
 
 interface Pending {
@@ -69,20 +86,7 @@ export class MemberThrottle {
 
   /** Milliseconds until the member may receive another message (0 = now). */
   private waitFor(state: MemberState): number {
-    const now = this.clock();
-    while (state.sentAt.length > 0 && (state.sentAt[0] ?? 0) <= now - 3_600_000) state.sentAt.shift();
-    const lastMinute = state.sentAt.filter((at) => at > now - 60_000);
-    let wait = 0;
-    if (lastMinute.length >= this.limits.perMinute) {
-      wait = Math.max(wait, (lastMinute[lastMinute.length - this.limits.perMinute] ?? now) + 60_000 - now);
-    }
-    if (state.sentAt.length >= this.limits.perHour) {
-      wait = Math.max(
-        wait,
-        (state.sentAt[state.sentAt.length - this.limits.perHour] ?? now) + 3_600_000 - now,
-      );
-    }
-    return wait;
+    return slidingWindowWait(state.sentAt, this.limits, this.clock());
   }
 
   private drain(toUser: string, state: MemberState): void {

@@ -9,6 +9,7 @@
  * window, which the relay enforces (relay.ts).
  */
 import type { EntityManager } from 'typeorm';
+import { lockForUpdate } from '../../db/locks';
 import { DEFAULT_LOCALE, isLocale, type Locale } from '../../i18n';
 import { defineBatchRecipients, type BatchOutcome } from '../../notifications/batches';
 import { Article } from './article.entity';
@@ -127,9 +128,9 @@ async function settleReminder(
 
 /** Reads the article row under a write lock (MySQL/MariaDB; SQLite serialises write transactions). */
 async function lockArticle(manager: EntityManager, articleId: number): Promise<Article | null> {
-  const query = manager.createQueryBuilder(Article, 'a').where('a.id = :articleId', { articleId });
-  if (manager.dataSource.options.type === 'mysql') query.setLock('pessimistic_write');
-  return query.getOne();
+  return lockForUpdate(
+    manager.createQueryBuilder(Article, 'a').where('a.id = :articleId', { articleId }),
+  ).getOne();
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Flow, FlowContext, FlowStep } from '../../conversation/flow';
 import { textReply, type BotReply } from '../../conversation/reply';
 import type { MessageKey } from '../../i18n';
+import { plainExcerpt } from '../knowledge';
 import { readSetting } from '../settings';
 import type { ArticleKind } from './article.entity';
 import { articleCoverLink, articleLink, videoCoverLink } from './broadcast.links';
@@ -19,7 +20,6 @@ import {
   clipBytes,
   inertCardText,
   kindKey,
-  plainExcerpt,
 } from './broadcast.templates';
 
 /** WeCom's news message carries 1 to 8 articles. */

@@ -11,7 +11,7 @@ import type { Logger } from '../../logger';
 import { enqueue } from '../../notifications/enqueue';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import type { NotificationTemplate } from '../../notifications/templates/template';
-import { addLocalDays, clockMinutes, isoWeek, localDay, zonedInstant } from '../../zoned-time';
+import { addLocalDays, clockMinutes, isoWeek, isoWeekday, localDay, zonedInstant } from '../../zoned-time';
 import { readSetting } from '../settings';
 import { findStaffById, resolveGroupRecipients, Staff } from '../staff';
 import { Article } from './article.entity';
@@ -31,24 +31,10 @@ import {
 /** Articles started (or swept) per run (the rest wait a minute). */
 const MAX_PER_RUN = 20;
 
-/** ISO weekday (1 = Monday … 7 = Sunday) and minutes after midnight of `at`, local to `timeZone`. */
-export function localWeekTime(at: Date, timeZone: string): { weekday: number; minutes: number } {
-  const day = localDay(at, timeZone);
-  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
-  const weekday = new Date(Date.UTC(year, month - 1, date)).getUTCDay() || 7;
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(at);
-  return { weekday, minutes: clockMinutes(time) };
-}
-
 /** The instant of (ISO weekday, HH:MM) in the local ISO week that `now` falls in. */
 export function instantInWeek(now: Date, timeZone: string, weekday: number, time: string): Date {
   const today = localDay(now, timeZone);
-  const day = addLocalDays(today, weekday - localWeekTime(now, timeZone).weekday);
+  const day = addLocalDays(today, weekday - isoWeekday(today));
   return zonedInstant(day, clockMinutes(time), timeZone);
 }
 

@@ -10,8 +10,8 @@
  * One article message goes to up to 1,000 people at once, so the link cannot say who is reading: the
  * page asks WeCom (OAuth2 for web pages) and records the read for the member WeCom names.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { checkSignedLink, signedQuery, type SignedLinkCheck } from '../../signed-links';
 import { publicLinkKey } from '../knowledge';
 
 /** How long a link works: a month, long enough to come back to a notice or case after the next shifts. */
@@ -29,37 +29,32 @@ export interface BroadcastLinkProps {
   readonly sessionSecret: string | undefined;
 }
 
-function sign(key: Buffer, target: SignedTarget, id: number, expiry: number): string {
-  return createHmac('sha256', key).update(`${target}.${id}.${expiry}`).digest('base64url');
-}
-
-async function signedQuery(
+async function targetQuery(
   target: SignedTarget,
   props: Omit<BroadcastLinkProps, 'baseUrl'>,
 ): Promise<string> {
-  const expiry = Math.floor(props.now.getTime() / 1000) + ARTICLE_LINK_TTL_SECONDS;
-  const signature = sign(await publicLinkKey(props.manager, props.sessionSecret), target, props.id, expiry);
-  return new URLSearchParams({ e: String(expiry), s: signature }).toString();
+  const key = await publicLinkKey(props.manager, props.sessionSecret);
+  return signedQuery(key, `${target}.${props.id}`, ARTICLE_LINK_TTL_SECONDS, props.now);
 }
 
 const base = (url: string) => url.replace(/\/+$/, '');
 
 /** The absolute URL of an article's mobile page, valid for {@link ARTICLE_LINK_TTL_SECONDS}. */
 export async function articleLink(props: BroadcastLinkProps): Promise<string> {
-  return `${base(props.baseUrl)}/articles/${props.id}?${await signedQuery('article', props)}`;
+  return `${base(props.baseUrl)}/articles/${props.id}?${await targetQuery('article', props)}`;
 }
 
 /** The absolute URL of an article's cover photo (for WeCom's `picurl`), signed for the cover only. */
 export async function articleCoverLink(props: BroadcastLinkProps): Promise<string> {
-  return `${base(props.baseUrl)}/articles/${props.id}/cover?${await signedQuery('article-cover', props)}`;
+  return `${base(props.baseUrl)}/articles/${props.id}/cover?${await targetQuery('article-cover', props)}`;
 }
 
 /** The absolute URL of a training video's cover picture (for WeCom's `picurl`). */
 export async function videoCoverLink(props: BroadcastLinkProps): Promise<string> {
-  return `${base(props.baseUrl)}/articles/videos/${props.id}/cover?${await signedQuery('video', props)}`;
+  return `${base(props.baseUrl)}/articles/videos/${props.id}/cover?${await targetQuery('video', props)}`;
 }
 
-export type BroadcastLinkCheck = 'ok' | 'expired' | 'invalid';
+export type BroadcastLinkCheck = SignedLinkCheck;
 
 /**
  * Checks a link's `e` and `s` for an article (or a video cover): `invalid` for anything not signed by us
@@ -74,13 +69,6 @@ export async function checkBroadcastLink(props: {
   readonly now: Date;
   readonly sessionSecret: string | undefined;
 }): Promise<BroadcastLinkCheck> {
-  const { expiry, signature } = props;
-  if (typeof expiry !== 'string' || !/^\d{1,12}$/.test(expiry)) return 'invalid';
-  if (typeof signature !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return 'invalid';
-  const expected = Buffer.from(
-    sign(await publicLinkKey(props.manager, props.sessionSecret), props.target, props.id, Number(expiry)),
-  );
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-  return Number(expiry) * 1000 <= props.now.getTime() ? 'expired' : 'ok';
+  const key = await publicLinkKey(props.manager, props.sessionSecret);
+  return checkSignedLink(key, `${props.target}.${props.id}`, props, props.now);
 }

@@ -38,7 +38,7 @@ export interface ArticleListFilter {
 const ZERO: ArticleCounts = { recipients: 0, delivered: 0, undelivered: 0, queued: 0, read: 0, reminded: 0 };
 
 /** Sent/read counts of these articles, by id (articles never sent have zeros). */
-export async function articleCounts(
+async function articleCounts(
   manager: EntityManager,
   articleIds: readonly number[],
 ): Promise<Map<number, ArticleCounts>> {

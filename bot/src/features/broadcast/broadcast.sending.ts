@@ -15,6 +15,7 @@ import { AppError } from '../../errors';
 import { DEFAULT_LOCALE, isLocale } from '../../i18n';
 import { enqueue } from '../../notifications/enqueue';
 import { WECOM_BATCH_LIMIT } from '../../notifications/batches';
+import { plainExcerpt } from '../knowledge';
 import { Staff } from '../staff';
 import { Article, type ArticleStatus } from './article.entity';
 import { ArticleRecipient } from './article-recipient.entity';
@@ -29,12 +30,7 @@ import {
 } from './broadcast.commands';
 import { articleCoverLink, articleLink } from './broadcast.links';
 import { effectiveAudience, readinessProblems } from './broadcast.schema';
-import {
-  articleCardTemplate,
-  articleReminderTemplate,
-  outageSmsTemplate,
-  plainExcerpt,
-} from './broadcast.templates';
+import { articleCardTemplate, articleReminderTemplate, outageSmsTemplate } from './broadcast.templates';
 import { articleBatchRef, reminderBatchRef } from './broadcast.batches';
 
 /**

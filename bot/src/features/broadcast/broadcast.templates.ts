@@ -33,17 +33,6 @@ export function inertCardText(text: string): string {
   return text.replace(/</g, '＜').replace(/>/g, '＞');
 }
 
-/** A plain-text excerpt of Markdown (for a card when the author wrote no summary). */
-export function plainExcerpt(markdown: string, maxChars = 120): string {
-  const plain = markdown
-    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/[#>*_`|~-]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const chars = [...plain];
-  return chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : plain;
-}
-
 /** The catalog key naming a kind (通知, 热点问题, 故障通告, 优秀案例). */
 export function kindKey(kind: ArticleKind): MessageKey {
   return `broadcast.kind.${kind}` as MessageKey;

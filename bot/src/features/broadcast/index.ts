@@ -68,7 +68,6 @@ export {
   updateTrainingVideo,
 } from './video.commands';
 export {
-  articleCounts,
   articleDetail,
   bestCasesForWeek,
   findArticle,
@@ -100,7 +99,6 @@ export {
   bestCaseMissingTemplate,
   kindKey,
   outageSmsTemplate,
-  plainExcerpt,
 } from './broadcast.templates';
 export { bestCaseScheduleSetting, type BestCaseSchedule } from './broadcast.settings';
 export { bestCaseWarningJob, bestCaseWeeklyJob, broadcastScheduledJob } from './broadcast.job';

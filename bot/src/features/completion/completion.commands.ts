@@ -287,12 +287,12 @@ export async function applyOrderSystemAnswer(props: {
 }
 
 /** Who may act on completion requests: the desk (tier 2) and admins. */
-export function canActOnCompletion(actor: Staff): boolean {
+function canActOnCompletion(actor: Staff): boolean {
   return actor.role === 'tier2' || actor.role === 'admin';
 }
 
 /** Who may see them: the desk, managers and admins. */
-export function canSeeCompletion(viewer: Staff): boolean {
+function canSeeCompletion(viewer: Staff): boolean {
   return viewer.role === 'tier2' || viewer.role === 'manager' || viewer.role === 'admin';
 }
 

@@ -12,15 +12,11 @@ import { orderNoPatternSetting } from './completion.settings';
 import { orderSystemSignature } from '../../notifications/channels/order-system';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { FakeTwilio } from '../../../test/fakes/twilio';
-import {
-  createTestDatabase,
-  eventually,
-  startTestServer,
-  type TestDatabase,
-  type TestServer,
-} from '../../../test/support';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
-import { createStaff, ensureDutyGroup, setGroupMembership, type Staff } from '../staff';
+import { startBotWithSms } from '../../../test/sms-bot';
+import { makeStaffGraph } from '../../../test/staff-graph';
+import { eventually, startTestServer, type TestServer } from '../../../test/support';
+import type { FakeWecom, RunningBot } from '../../../test/wecom';
+import type { Staff } from '../staff';
 import { CompletionEvent } from './completion-event.entity';
 import { submitCompletion } from './completion.commands';
 import { CompletionRequest } from './completion.entity';
@@ -34,9 +30,9 @@ interface Received {
 }
 
 describe('completion hand-off to the order system', () => {
-  let database: TestDatabase;
   const twilio = new FakeTwilio();
   let wecom: FakeWecom;
+  let stop: () => Promise<void>;
   let orders: TestServer;
   let bot: RunningBot;
   let engineer: Staff;
@@ -45,9 +41,6 @@ describe('completion hand-off to the order system', () => {
   const script = new Map<string, Array<[number, unknown]>>();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await twilio.start();
-    wecom = await startFakeWecom();
     orders = await startTestServer((request: http.IncomingMessage, response: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -65,50 +58,24 @@ describe('completion hand-off to the order system', () => {
         response.end(JSON.stringify(answer));
       });
     });
-    bot = await startBot({
-      database,
-      apiBase: wecom.url,
-      env: {
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+8610000000000',
-        TWILIO_API_BASE: twilio.url,
-        ORDER_SYSTEM_URL: `${orders.url}/completions`,
-        ORDER_SYSTEM_SECRET: SECRET,
-      },
-    });
+    ({ wecom, bot, stop } = await startBotWithSms(twilio, {
+      ORDER_SYSTEM_URL: `${orders.url}/completions`,
+      ORDER_SYSTEM_SECRET: SECRET,
+    }));
     await inTransaction(bot.running.database.dataSource, async (manager) => {
-      engineer = await createStaff({
-        manager,
-        staffNo: 'E8001',
-        name: '郑工',
-        role: 'engineer',
-        phone: '+8613900008001',
-        wecomUserId: 'zhenggong',
+      const { people } = await makeStaffGraph(manager, {
+        people: {
+          E8001: { name: '郑工', role: 'engineer', phone: '+8613900008001', wecomUserId: 'zhenggong' },
+          C8001: { name: '报竣员', role: 'tier2', phone: '+8613900008101' },
+        },
+        groups: { 'completion-desk': { name: '报竣组', onDuty: ['C8001'] } },
       });
-      const desk = await createStaff({
-        manager,
-        staffNo: 'C8001',
-        name: '报竣员',
-        role: 'tier2',
-        phone: '+8613900008101',
-      });
-      const group = await ensureDutyGroup({ manager, key: 'completion-desk', name: '报竣组' });
-      await setGroupMembership({
-        manager,
-        groupId: group.id,
-        staffId: desk.id,
-        isOnDuty: true,
-        actor: 'test',
-      });
+      engineer = people.E8001!;
     });
   });
   afterAll(async () => {
-    await bot.stop();
+    await stop();
     await orders.close();
-    await twilio.stop();
-    await wecom.close();
-    await database.drop();
   });
 
   const manager = () => bot.running.database.dataSource.manager;

@@ -77,13 +77,6 @@ export function findCompletion(manager: EntityManager, id: number): Promise<Comp
   return manager.findOneBy(CompletionRequest, { id });
 }
 
-export function findCompletionByRefNo(
-  manager: EntityManager,
-  refNo: string,
-): Promise<CompletionRequest | null> {
-  return manager.findOneBy(CompletionRequest, { refNo });
-}
-
 export function completionTimeline(manager: EntityManager, requestId: number): Promise<CompletionEvent[]> {
   return manager.find(CompletionEvent, { where: { requestId }, order: { id: 'ASC' } });
 }

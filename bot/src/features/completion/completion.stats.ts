@@ -1,16 +1,10 @@
 import type { EntityManager } from 'typeorm';
 import { t, type Locale } from '../../i18n';
-import { countBy, oneDecimal, quantile } from '../../statistics';
+import { countBy, distribution, type Distribution } from '../../statistics';
 import { localDay } from '../../zoned-time';
 import { csvDateTime, excelCsv, spreadsheetSafe, type Staff } from '../staff';
 import type { CompletionRequest } from './completion.entity';
 import { completionsCreatedBetween } from './completion.queries';
-
-export interface WaitDistribution {
-  readonly count: number;
-  readonly median: number | null;
-  readonly p90: number | null;
-}
 
 export interface CompletionStats {
   readonly total: number;
@@ -23,21 +17,12 @@ export interface CompletionStats {
   readonly byDay: ReadonlyArray<readonly [string, number]>;
   readonly byBusinessType: ReadonlyArray<readonly [string, number]>;
   /** Minutes from submission to claim, from claim to decision, and from submission to decision. */
-  readonly toClaimMinutes: WaitDistribution;
-  readonly claimToDecisionMinutes: WaitDistribution;
-  readonly toDecisionMinutes: WaitDistribution;
+  readonly toClaimMinutes: Distribution;
+  readonly claimToDecisionMinutes: Distribution;
+  readonly toDecisionMinutes: Distribution;
   /** Requests each person decided: [staff id, completed, rejected], most first. */
   readonly throughput: ReadonlyArray<readonly [number, number, number]>;
   readonly rejectReasons: ReadonlyArray<readonly [string, number]>;
-}
-
-function distribution(values: number[]): WaitDistribution {
-  const sorted = values.sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    median: oneDecimal(quantile(sorted, 0.5)),
-    p90: oneDecimal(quantile(sorted, 0.9)),
-  };
 }
 
 const minutesBetween = (from: Date | null, to: Date | null): number[] =>

@@ -13,19 +13,13 @@ import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { findTemplate } from '../../notifications/templates';
 import { FakeTwilio } from '../../../test/fakes/twilio';
-import { captureLogger, createTestDatabase, eventually, type TestDatabase } from '../../../test/support';
+import { captureLogger, eventually } from '../../../test/support';
 import { WebClient } from '../../../test/web';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
-import { setPassword } from '../accounts';
+import { startBotWithSms } from '../../../test/sms-bot';
+import { makeStaffGraph } from '../../../test/staff-graph';
+import { sendText, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { AuditEntry } from '../audit';
-import {
-  createStaff,
-  Department,
-  ensureDutyGroup,
-  setGroupMembership,
-  type Role,
-  type Staff,
-} from '../staff';
+import type { Staff } from '../staff';
 import { CompletionEvent } from './completion-event.entity';
 import { claimCompletion, submitCompletion } from './completion.commands';
 import { CompletionRequest } from './completion.entity';
@@ -38,75 +32,43 @@ const bj = (local: string) => new Date(`${local}+08:00`);
 const ORDER = '2026113000123';
 
 describe('offline completion requests, closed loop', () => {
-  let database: TestDatabase;
   const twilio = new FakeTwilio();
   let wecom: FakeWecom;
   let bot: RunningBot;
+  let stop: () => Promise<void>;
   const people: Record<string, Staff> = {};
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await twilio.start();
-    wecom = await startFakeWecom();
-    bot = await startBot({
-      database,
-      apiBase: wecom.url,
-      env: {
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+8610000000000',
-        TWILIO_API_BASE: twilio.url,
-      },
-    });
+    ({ wecom, bot, stop } = await startBotWithSms(twilio));
     await inTransaction(bot.running.database.dataSource, async (manager) => {
-      const east = await manager.save(
-        manager.create(Department, { name: '城东片区', kind: 'area', createdAt: new Date() }),
-      );
-      const add = async (staffNo: string, name: string, role: Role, phone: string, extra = {}) => {
-        people[staffNo] = await createStaff({ manager, staffNo, name, role, phone, ...extra });
-        if (role !== 'engineer')
-          await setPassword({ manager, staffId: people[staffNo].id, password: PASSWORD });
-      };
-      await add('E3001', '王强', 'engineer', '+8613700003001', {
-        wecomUserId: 'wangqiang',
-        departmentId: east.id,
+      const graph = await makeStaffGraph(manager, {
+        password: PASSWORD,
+        departments: { east: { name: '城东片区', kind: 'area' } },
+        people: {
+          E3001: {
+            name: '王强',
+            role: 'engineer',
+            phone: '+8613700003001',
+            wecomUserId: 'wangqiang',
+            department: 'east',
+          },
+          E3002: { name: '刘洋', role: 'engineer', phone: '+8613700003002', wecomUserId: 'liuyang' },
+          T2001: { name: '王芳', role: 'tier2', phone: '+8613700001001' },
+          T2002: { name: '陈静', role: 'tier2', phone: '+8613700001002' },
+          M3001: { name: '赵经理', role: 'manager', phone: '+8613700006001', department: 'east' },
+          L9001: { name: '钱组长', role: 'tier2', phone: '+8613700009001' },
+        },
+        groups: {
+          'completion-desk': { name: '线下报竣', onDuty: ['T2001'], offDuty: ['T2002'] },
+          'duty-leads': { name: '值班组长', onDuty: ['L9001'] },
+        },
       });
-      await add('E3002', '刘洋', 'engineer', '+8613700003002', { wecomUserId: 'liuyang' });
-      await add('T2001', '王芳', 'tier2', '+8613700001001');
-      await add('T2002', '陈静', 'tier2', '+8613700001002');
-      await add('M3001', '赵经理', 'manager', '+8613700006001', { departmentId: east.id });
-      await add('L9001', '钱组长', 'tier2', '+8613700009001');
-      const group = async (key: string, name: string, members: Array<[string, boolean]>) => {
-        const created = await ensureDutyGroup({ manager, key, name });
-        for (const [staffNo, isOnDuty] of members)
-          await setGroupMembership({
-            manager,
-            groupId: created.id,
-            staffId: people[staffNo]!.id,
-            isOnDuty,
-            actor: 'test',
-          });
-      };
-      await group('completion-desk', '线下报竣', [
-        ['T2001', true],
-        ['T2002', false],
-      ]);
-      await group('duty-leads', '值班组长', [['L9001', true]]);
+      Object.assign(people, graph.people);
     });
   });
-  afterAll(async () => {
-    await bot.stop();
-    await twilio.stop();
-    await wecom.close();
-    await database.drop();
-  });
+  afterAll(() => stop());
 
   const manager = () => bot.running.database.dataSource.manager;
-  async function send(client: WecomClient, content: string): Promise<string> {
-    const result = await client.deliver(client.textXml(content));
-    expect(result.status).toBe(200);
-    return result.reply?.content ?? '';
-  }
   async function photo(client: WecomClient, data: Buffer, type = 'image/jpeg'): Promise<string> {
     const mediaId = wecom.state.addMedia(data, type);
     const result = await client.deliver(client.imageXml(mediaId));
@@ -179,7 +141,7 @@ describe('offline completion requests, closed loop', () => {
   it('takes a request with the photo checklist — a photo before the command, one out of order, one that is not an image — a scanned serial and a flagged power', async () => {
     const engineer = bot.client('wangqiang');
     expect(await photo(engineer, JPEG('ont-sn'))).toBe(say('bot.photoKept'));
-    const askType = await send(engineer, `报竣 ${ORDER} 用户要求周末回访`);
+    const askType = await sendText(engineer, `报竣 ${ORDER} 用户要求周末回访`);
     expect(askType).toBe(
       say('completion.flow.askType', { orderNo: ORDER, options: '1 新装\n2 移机\n3 修障\n4 拆机' }),
     );
@@ -187,22 +149,22 @@ describe('offline completion requests, closed loop', () => {
     expect(await photo(engineer, Buffer.from('GIF89a not a photo'), 'image/gif')).toBe(
       say('bot.photoRejected'),
     );
-    expect(await send(engineer, '9')).toContain(say('completion.flow.badType'));
+    expect(await sendText(engineer, '9')).toContain(say('completion.flow.badType'));
     // The photo sent before the command is filed as the first checklist item; the next one is named.
-    const checklist = await send(engineer, '1');
+    const checklist = await sendText(engineer, '1');
     expect(checklist).toContain('1 光猫及 SN 标签 ✓');
     expect(checklist).toContain('2 光功率计读数（缺）');
     expect(checklist).toContain('3 布线（缺）');
     expect(checklist).toContain('请发送：光功率计读数');
     // The cabling first (out of order): the engineer picks item 3 by its number.
-    expect(await send(engineer, '3')).toBe(say('completion.flow.photoTarget', { item: '布线' }));
+    expect(await sendText(engineer, '3')).toBe(say('completion.flow.photoTarget', { item: '布线' }));
     expect(await photo(engineer, JPEG('cabling'))).toBe(
       [
         say('completion.flow.photoFiled', { item: '布线' }),
         say('completion.flow.stillMissing', { missing: '光功率计读数', item: '光功率计读数' }),
       ].join('\n'),
     );
-    expect(await send(engineer, '好了')).toBe(
+    expect(await sendText(engineer, '好了')).toBe(
       say('completion.flow.stillMissing', { missing: '光功率计读数', item: '光功率计读数' }),
     );
     expect(await photo(engineer, JPEG('power-meter'))).toBe(
@@ -216,23 +178,23 @@ describe('offline completion requests, closed loop', () => {
     expect(await scan(engineer, 'CODE_128,ZTEG1A2B3C4D')).toBe(
       say('completion.flow.serialAdded', { serial: 'ZTEG1A2B3C4D', count: 1 }),
     );
-    expect(await send(engineer, '好 的')).toContain('格式不正确');
-    expect(await send(engineer, '48575443ABCD1234')).toBe(
+    expect(await sendText(engineer, '好 的')).toContain('格式不正确');
+    expect(await sendText(engineer, '48575443ABCD1234')).toBe(
       say('completion.flow.serialAdded', { serial: '48575443ABCD1234', count: 2 }),
     );
-    expect(await send(engineer, '好了')).toBe(say('completion.flow.askPower', { min: -27, max: -8 }));
+    expect(await sendText(engineer, '好了')).toBe(say('completion.flow.askPower', { min: -27, max: -8 }));
     // Out of range: asked to confirm; confirmed, it is flagged.
-    expect(await send(engineer, '-29.3 dBm')).toBe(
+    expect(await sendText(engineer, '-29.3 dBm')).toBe(
       say('completion.flow.powerOutOfRange', { power: -29.3, min: -27, max: -8 }),
     );
-    const summary = await send(engineer, '确认');
+    const summary = await sendText(engineer, '确认');
     expect(summary).toContain(`工单号：${ORDER}`);
     expect(summary).toContain('业务类型：新装');
     expect(summary).toContain('照片：光猫及 SN 标签、布线、光功率计读数');
     expect(summary).toContain('SN：ZTEG1A2B3C4D 48575443ABCD1234');
     expect(summary).toContain('光功率：-29.3 dBm（不达标，已确认）');
     expect(summary).toContain('备注：用户要求周末回访');
-    const submitted = await send(engineer, '提交');
+    const submitted = await sendText(engineer, '提交');
     const refNo = /BJ\d{8}-\d{4}/.exec(submitted)?.[0] ?? '';
     expect(submitted).toBe(say('completion.flow.submitted', { refNo, orderNo: ORDER }));
 
@@ -260,18 +222,18 @@ describe('offline completion requests, closed loop', () => {
     expect(sms.body).toContain('13700003001');
     expect(sms.body).toContain('光功率不达标');
     expect(twilio.to('+8613700001002')).toHaveLength(0); // off duty
-    expect(await send(engineer, '我的')).toContain(`报竣 ${refNo} 工单 ${ORDER}（新装）（待受理）`);
+    expect(await sendText(engineer, '我的')).toContain(`报竣 ${refNo} 工单 ${ORDER}（新装）（待受理）`);
   });
 
   it('refuses a second open request for the same order, pointing at the first, and checks the order number', async () => {
     const other = bot.client('liuyang');
-    expect(await send(other, `报竣 ${ORDER}`)).toBe(
+    expect(await sendText(other, `报竣 ${ORDER}`)).toBe(
       say('completion.flow.duplicate', { orderNo: ORDER, refNo: first.refNo, status: '待受理' }),
     );
-    expect(await send(other, '报竣 12-ab')).toBe(
+    expect(await sendText(other, '报竣 12-ab')).toBe(
       [say('completion.flow.badOrder', { orderNo: '12-ab' }), say('completion.flow.askOrder')].join('\n'),
     );
-    expect(await send(other, '取消')).toBe(say('bot.cancelled'));
+    expect(await sendText(other, '取消')).toBe(say('bot.cancelled'));
     // The database refuses it too, whoever calls.
     await expect(fileDirectly(ORDER, new Date())).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await manager().countBy(CompletionRequest, { orderNo: ORDER })).toBe(1);
@@ -325,7 +287,7 @@ describe('offline completion requests, closed loop', () => {
         note: say('completion.push.note', { note: '请清洁连接器后复测' }),
       }),
     );
-    expect(await send(bot.client('wangqiang'), '我的')).not.toContain(first.refNo);
+    expect(await sendText(bot.client('wangqiang'), '我的')).not.toContain(first.refNo);
     // Illegal transitions are refused with the current state shown.
     const again = await act(desk, first, 'complete', {});
     expect(again.status).toBe(409);
@@ -342,16 +304,16 @@ describe('offline completion requests, closed loop', () => {
 
   it('takes the resubmission (power now in range), shows it as such, and completes it on the web', async () => {
     const engineer = bot.client('wangqiang');
-    expect(await send(engineer, `报竣 ${ORDER}`)).toContain('1 新装');
-    await send(engineer, '1');
+    expect(await sendText(engineer, `报竣 ${ORDER}`)).toContain('1 新装');
+    await sendText(engineer, '1');
     await photo(engineer, JPEG('ont-2'));
     await photo(engineer, JPEG('meter-2'));
     expect(await photo(engineer, JPEG('cabling-2'))).toContain(say('completion.flow.photosDone'));
-    await send(engineer, 'ZTEG1A2B3C4D');
-    await send(engineer, '好了');
-    expect(await send(engineer, '−19.5')).toBe(say('completion.flow.askRemarks'));
-    expect(await send(engineer, '跳过')).toContain('光功率：-19.5 dBm\n');
-    const reply = await send(engineer, '提交');
+    await sendText(engineer, 'ZTEG1A2B3C4D');
+    await sendText(engineer, '好了');
+    expect(await sendText(engineer, '−19.5')).toBe(say('completion.flow.askRemarks'));
+    expect(await sendText(engineer, '跳过')).toContain('光功率：-19.5 dBm\n');
+    const reply = await sendText(engineer, '提交');
     const refNo = /BJ\d{8}-\d{4}/.exec(reply)?.[0] ?? '';
     expect(reply).toBe(say('completion.flow.resubmitted', { refNo, orderNo: ORDER }));
     second = await manager().findOneByOrFail(CompletionRequest, { refNo });

@@ -9,8 +9,6 @@ export {
 export { CompletionEvent, type CompletionEventType } from './completion-event.entity';
 export { CompletionSequence } from './completion-sequence.entity';
 export {
-  canActOnCompletion,
-  canSeeCompletion,
   applyOrderSystemAnswer,
   checkOrderNo,
   claimCompletion,
@@ -24,19 +22,13 @@ export {
   completionTimeline,
   countCompletions,
   findCompletion,
-  findCompletionByRefNo,
   listCompletions,
   resubmissionOf,
   COMPLETION_QUEUES,
   type CompletionQueue,
   type CompletionQueueFilter,
 } from './completion.queries';
-export {
-  completionStats,
-  completionsCsv,
-  type CompletionStats,
-  type WaitDistribution,
-} from './completion.stats';
+export { completionStats, completionsCsv, type CompletionStats } from './completion.stats';
 export { createCompletionFlow } from './completion.flow';
 export { completionOpenItems } from './completion.open-items';
 export { completionRealertsJob } from './completion.job';

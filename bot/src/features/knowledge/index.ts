@@ -12,15 +12,8 @@ export {
   type UpdateKbEntryProps,
 } from './knowledge.commands';
 export { findKbDrafts, findKbEntry, listKbEntries, type KbListFilter } from './knowledge.queries';
-export {
-  countKbTerms,
-  rankKbEntries,
-  reindexKbEntry,
-  searchKnowledge,
-  DEFAULT_SEARCH_LIMIT,
-  MAX_SEARCH_LIMIT,
-} from './knowledge.search';
-export { countTerms, entryTermWeights, queryTerms } from './knowledge.terms';
+export { countKbTerms, searchKnowledge, DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT } from './knowledge.search';
+export { queryTerms } from './knowledge.terms';
 export { checkKbEntry, parseTags, KB_LIMITS, type KbEntryInput, type KbProblem } from './knowledge.schema';
 export {
   checkKbLink,
@@ -31,7 +24,7 @@ export {
   type KbLinkCheck,
   type KbLinkProps,
 } from './knowledge.links';
-export { isSafeKbLink, renderKbMarkdown } from './knowledge.markdown';
+export { isSafeKbLink, plainExcerpt, renderKbMarkdown } from './knowledge.markdown';
 export {
   parseKbImport,
   kbImportPlace,

@@ -4,7 +4,6 @@
  * sign-in, CSRF, multipart photo upload), two editors collide, and roles without kb.write are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { WecomClient } from '../../../../scripts/sim/wecom-client';
 import { inTransaction } from '../../db/transaction';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { setPassword } from '../accounts';
@@ -12,7 +11,7 @@ import { AuditEntry } from '../audit';
 import { createStaff, type Role, type Staff } from '../staff';
 import { createTestDatabase, type TestDatabase } from '../../../test/support';
 import { WebClient, type WebResponse } from '../../../test/web';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
+import { sendText, startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { createKbEntry, findKbEntry, kbEntryLink, KB_LINK_TTL_SECONDS, type KbEntry } from '.';
 
 const say = (key: MessageKey, params?: MessageParams) => t('zh-CN', key, params);
@@ -87,11 +86,6 @@ describe('field handbook, end to end', () => {
   });
 
   const manager = () => bot.running.database.dataSource.manager;
-  async function send(client: WecomClient, content: string): Promise<string> {
-    const result = await client.deliver(client.textXml(content));
-    expect(result.status).toBe(200);
-    return result.reply?.content ?? '';
-  }
   async function signedIn(staffNo: string): Promise<WebClient> {
     const web = new WebClient(bot.baseUrl);
     expect((await web.signIn(staffNo, PASSWORD)).status).toBe(302);
@@ -126,7 +120,7 @@ describe('field handbook, end to end', () => {
 
   describe('查询 in WeCom', () => {
     it('answers at once with numbered matches and signed links that open on a phone without signing in', async () => {
-      const reply = await send(bot.client('wangqiang'), '查询 光猫 注册失败');
+      const reply = await sendText(bot.client('wangqiang'), '查询 光猫 注册失败');
       expect(reply.startsWith(say('kb.flow.results', { query: '光猫 注册失败' }))).toBe(true);
       expect(reply).toContain(`1. 光猫注册失败（LOID 注册不上）\n${BASE}/kb/${ont.id}?e=`);
       expect(reply).not.toContain('未发布的草稿');
@@ -151,28 +145,28 @@ describe('field handbook, end to end', () => {
 
     it('asks for the keywords when none are given, and finds the entry despite a typo', async () => {
       const engineer = bot.client('wangqiang');
-      expect(await send(engineer, '查询')).toBe(say('kb.flow.ask'));
-      const reply = await send(engineer, '机顶盒无信信号');
+      expect(await sendText(engineer, '查询')).toBe(say('kb.flow.ask'));
+      const reply = await sendText(engineer, '机顶盒无信信号');
       expect(reply).toContain(`1. 机顶盒无信号\n${BASE}/kb/${stb.id}?e=`);
       // The flow is over: the next message is not taken as keywords.
-      expect(await send(engineer, '机顶盒')).toBe(say('bot.unknown'));
+      expect(await sendText(engineer, '机顶盒')).toBe(say('bot.unknown'));
       // The menu item 知识查询 is the same flow.
       const click = await engineer.deliver(engineer.eventXml('click', 'KB_SEARCH'));
       expect(click.reply?.content).toBe(say('kb.flow.ask'));
-      expect(await send(engineer, '取消')).toBe(say('bot.cancelled'));
+      expect(await sendText(engineer, '取消')).toBe(say('bot.cancelled'));
       // Typed again while the flow waits, the command word is not part of the keywords.
-      expect(await send(engineer, '查询')).toBe(say('kb.flow.ask'));
-      expect(await send(engineer, '查询 LOID')).toContain('1. 光猫注册失败（LOID 注册不上）');
+      expect(await sendText(engineer, '查询')).toBe(say('kb.flow.ask'));
+      expect(await sendText(engineer, '查询 LOID')).toContain('1. 光猫注册失败（LOID 注册不上）');
     });
 
     it('says so when nothing matches and points to 提问', async () => {
-      const reply = await send(bot.client('wangqiang'), '查询 火星探测器');
+      const reply = await sendText(bot.client('wangqiang'), '查询 火星探测器');
       expect(reply).toBe(say('kb.flow.none', { query: '火星探测器' }));
       expect(reply).toContain('提问');
     });
 
     it('keeps the answer within WeCom’s 2048 bytes, at most 5 matches, titles shortened', async () => {
-      const reply = await send(bot.client('wangqiang'), '查询 光缆熔接损耗过大');
+      const reply = await sendText(bot.client('wangqiang'), '查询 光缆熔接损耗过大');
       expect(Buffer.byteLength(reply, 'utf8')).toBeLessThanOrEqual(2048);
       expect(links(reply)).toHaveLength(5);
       expect(reply).toMatch(/^5\. 长标题条目 \d .+…$/m);
@@ -284,7 +278,7 @@ describe('field handbook, end to end', () => {
       const view = await desk.get(`/admin/kb/${id}`);
       expect(view.body).toContain('<strong>端口</strong>');
       expect((await desk.get(`/admin/kb/${id}/photos/1`)).body).toContain('port-b');
-      expect(await send(bot.client('wangqiang'), '查询 跳纤')).toContain(
+      expect(await sendText(bot.client('wangqiang'), '查询 跳纤')).toContain(
         `1. 分纤箱跳纤规范\n${BASE}/kb/${id}?e=`,
       );
       expect(

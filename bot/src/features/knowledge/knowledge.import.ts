@@ -8,7 +8,7 @@
  * Everything is checked before anything is imported; each problem names its file (and CSV line).
  */
 import type { MessageKey, MessageParams } from '../../i18n';
-import { parseCsv } from '../staff';
+import { decodeUtf8, parseCsv } from '../staff';
 import { checkKbEntry, parseTags, type KbEntryInput } from './knowledge.schema';
 
 export type KbImportEntry = Omit<KbEntryInput, 'photos'>;
@@ -38,15 +38,6 @@ export const KB_CSV_HEADER = ['title', 'body', 'tags'] as const;
 
 const TAGS_LINE = /^\s*(?:标签|tags)\s*[:：]\s*(.*)$/i;
 const HEADING = /^#\s+(.+?)\s*#*\s*$/;
-
-function decode(data: Buffer): string | undefined {
-  try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(data);
-    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  } catch {
-    return undefined;
-  }
-}
 
 function frontMatterTags(value: string, following: readonly string[]): string[] {
   const inline = value.trim();
@@ -168,7 +159,7 @@ export function parseKbImport(files: readonly KbImportFile[]): {
   const items: KbImportItem[] = [];
   const problems: KbImportProblem[] = [];
   for (const { name, data } of files) {
-    const text = decode(data);
+    const text = decodeUtf8(data);
     if (text === undefined) {
       problems.push({ file: name, key: 'kb.import.notUtf8' });
       continue;

@@ -4,8 +4,8 @@
  * HMAC-SHA256 over `<id>.<expiry>` with SESSION_SECRET when it is set, else with the random key the
  * migration stored in `kb_link_secret` — either way one key for every instance. Checks are constant-time.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { checkSignedLink, signedQuery, type SignedLinkCheck } from '../../signed-links';
 import { KbLinkSecret } from './kb-link-secret.entity';
 
 /** How long a link works: a week, long enough to come back to an answer on the next job. */
@@ -29,10 +29,6 @@ export async function linkKey(manager: EntityManager, sessionSecret: string | un
   return key;
 }
 
-function sign(key: Buffer, entryId: number, expiry: number): string {
-  return createHmac('sha256', key).update(`${entryId}.${expiry}`).digest('base64url');
-}
-
 export interface KbLinkProps {
   readonly manager: EntityManager;
   readonly entryId: number;
@@ -53,12 +49,11 @@ export async function kbEntryLink(props: KbLinkProps): Promise<string> {
 
 /** `e=<expiry>&s=<signature>` for an entry: the same pair opens its page and its photos. */
 export async function kbLinkQuery(props: Omit<KbLinkProps, 'baseUrl'>): Promise<string> {
-  const expiry = Math.floor(props.now.getTime() / 1000) + KB_LINK_TTL_SECONDS;
-  const signature = sign(await linkKey(props.manager, props.sessionSecret), props.entryId, expiry);
-  return new URLSearchParams({ e: String(expiry), s: signature }).toString();
+  const key = await linkKey(props.manager, props.sessionSecret);
+  return signedQuery(key, String(props.entryId), KB_LINK_TTL_SECONDS, props.now);
 }
 
-export type KbLinkCheck = 'ok' | 'expired' | 'invalid';
+export type KbLinkCheck = SignedLinkCheck;
 
 /**
  * Checks a link's `e` and `s` for an entry: `invalid` for anything not signed by us for this very entry
@@ -72,13 +67,6 @@ export async function checkKbLink(props: {
   readonly now: Date;
   readonly sessionSecret: string | undefined;
 }): Promise<KbLinkCheck> {
-  const { expiry, signature } = props;
-  if (typeof expiry !== 'string' || !/^\d{1,12}$/.test(expiry)) return 'invalid';
-  if (typeof signature !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(signature)) return 'invalid';
-  const expected = Buffer.from(
-    sign(await linkKey(props.manager, props.sessionSecret), props.entryId, Number(expiry)),
-  );
-  const given = Buffer.from(signature);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-  return Number(expiry) * 1000 <= props.now.getTime() ? 'expired' : 'ok';
+  const key = await linkKey(props.manager, props.sessionSecret);
+  return checkSignedLink(key, String(props.entryId), props, props.now);
 }

@@ -33,3 +33,18 @@ markdown.renderer.rules.link_open = (tokens, index, options) => {
 export function renderKbMarkdown(body: string): string {
   return markdown.render(body);
 }
+
+/**
+ * A plain-text excerpt of Markdown (a card's description when the author wrote no summary, a handbook
+ * answer offered in chat): links and images become their text, Markdown marks become spaces, and text
+ * over `maxChars` characters (code points, so no emoji is split in half) ends in `…`.
+ */
+export function plainExcerpt(markdown: string, maxChars = 120): string {
+  const plain = markdown
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/[#>*_`|~-]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...plain];
+  return chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : plain;
+}

@@ -10,6 +10,7 @@
  * handbook finds nothing rather than noise.
  */
 import { In, type EntityManager } from 'typeorm';
+import { isMysql } from '../../db/dialect';
 import { KbEntry } from './kb-entry.entity';
 import { KbTerm } from './kb-term.entity';
 import { entryTermWeights, queryTerms } from './knowledge.terms';
@@ -53,10 +54,9 @@ async function adjustFrequencies(
       continue;
     }
     // One upsert per chunk; the two dialects only spell it differently.
-    const onConflict =
-      manager.connection.options.type === 'mysql'
-        ? 'ON DUPLICATE KEY UPDATE df = df + 1'
-        : 'ON CONFLICT (term) DO UPDATE SET df = df + 1';
+    const onConflict = isMysql(manager.connection)
+      ? 'ON DUPLICATE KEY UPDATE df = df + 1'
+      : 'ON CONFLICT (term) DO UPDATE SET df = df + 1';
     await manager.query(
       `INSERT INTO kb_term_stat (term, df) VALUES ${chunk.map(() => '(?, 1)').join(', ')} ${onConflict}`,
       chunk,
@@ -98,7 +98,7 @@ function idf(total: number, df: number): number {
 }
 
 /** The best-matching published entries' ids with their scores, best first. */
-export async function rankKbEntries(
+async function rankKbEntries(
   manager: EntityManager,
   query: string,
   limit: number,

@@ -37,7 +37,7 @@ function add(counts: Map<string, number>, term: string): void {
  * The terms of a text with how often each occurs. `query: true` also joins Chinese characters separated
  * only by spaces (`光猫 注册失败` finds an entry titled 光猫注册失败).
  */
-export function countTerms(text: string, options: { readonly query?: boolean } = {}): Map<string, number> {
+function countTerms(text: string, options: { readonly query?: boolean } = {}): Map<string, number> {
   let normalised = normalise(text);
   if (options.query) normalised = normalised.replace(SPACE_BETWEEN_HAN, '$1');
   const counts = new Map<string, number>();

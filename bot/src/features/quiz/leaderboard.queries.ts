@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { competitionRanks } from '../../statistics';
-import { addLocalDays, isoWeek, localDay, zonedInstant } from '../../zoned-time';
+import { addLocalDays, isoWeek, isoWeekday, localDay, zonedInstant } from '../../zoned-time';
 import { Department } from '../staff';
 import { activePeople, ledgerSums, rankPeople, type PointsPerson } from './points.queries';
 
@@ -20,9 +20,7 @@ export interface LocalWeek {
 /** The local week that contains `at`. */
 export function localWeekOf(at: Date, timeZone: string): LocalWeek {
   const today = localDay(at, timeZone);
-  const [year = 0, month = 1, day = 1] = today.split('-').map(Number);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay() || 7;
-  const firstDay = addLocalDays(today, 1 - weekday);
+  const firstDay = addLocalDays(today, 1 - isoWeekday(today));
   const from = zonedInstant(firstDay, 0, timeZone);
   return {
     label: isoWeek(from, timeZone),

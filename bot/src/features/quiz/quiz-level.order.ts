@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { lockForUpdate } from '../../db/locks';
 import { QuizLevel } from './quiz-level.entity';
 
 /**
@@ -9,10 +10,9 @@ import { QuizLevel } from './quiz-level.entity';
  * inTransaction). SQLite serialises write transactions already.
  */
 export function lockedLevels(manager: EntityManager): Promise<QuizLevel[]> {
-  return manager.find(QuizLevel, {
-    order: { sortOrder: 'ASC', id: 'ASC' },
-    ...(manager.dataSource.options.type === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-  });
+  return lockForUpdate(
+    manager.createQueryBuilder(QuizLevel, 'l').orderBy('l.sort_order', 'ASC').addOrderBy('l.id', 'ASC'),
+  ).getMany();
 }
 
 /**

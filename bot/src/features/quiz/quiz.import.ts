@@ -11,7 +11,7 @@ import type { EntityManager } from 'typeorm';
 import { isUniqueViolation } from '../../db/raw-sql';
 import { AppError } from '../../errors';
 import type { MessageKey, MessageParams } from '../../i18n';
-import { parseCsv } from '../staff';
+import { decodeUtf8, parseCsv } from '../staff';
 import { QuizLevel } from './quiz-level.entity';
 import { lockedLevels } from './quiz-level.order';
 import { QuizQuestion } from './quiz-question.entity';
@@ -81,11 +81,8 @@ export type QuizImportSource = { readonly format: 'csv' | 'json' } & (
  * leniently would import mojibake.
  */
 export function decodeImportFile(bytes: Uint8Array): { text: string } | { error: QuizImportError } {
-  try {
-    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes) };
-  } catch {
-    return { error: { row: 0, key: 'quiz.import.error.notUtf8', params: {} } };
-  }
+  const text = decodeUtf8(bytes);
+  return text === undefined ? { error: { row: 0, key: 'quiz.import.error.notUtf8', params: {} } } : { text };
 }
 
 /** One row of an import file before checking: its cells by column name. */

@@ -4,7 +4,6 @@ export { ImportedTicket } from './imported-ticket.entity';
 export {
   MIN_RATINGS_SHOWN,
   ownRatingSummary,
-  ratingAggregate,
   ratingReview,
   ratingReviewCsv,
   type OwnRatingSummary,
@@ -16,7 +15,6 @@ export {
 export {
   evaluationSheet,
   sheetCsv,
-  sheetScore,
   sheetWorkbook,
   type EvaluationSheet,
   type SheetRow,
@@ -24,7 +22,7 @@ export {
 export { sheetWeightsSetting } from './rating.review.settings';
 export { ratingSheetTemplate } from './rating.review.templates';
 export { firstWorkingDay, ratingSheetMailJob } from './rating.review.job';
-export { generateRatingTasks, importedTicketRef, rateTask, type RateTaskProps } from './rating.commands';
+export { generateRatingTasks, rateTask, type RateTaskProps } from './rating.commands';
 export {
   findRatingTask,
   isRatingOpen,

@@ -154,7 +154,7 @@ async function importedPage(tickets: ImportedTicket[], manager: EntityManager): 
 }
 
 /** The task reference of an imported ticket: prefixed so it never collides with a Fieldline refNo. */
-export function importedTicketRef(ticketNo: string): string {
+function importedTicketRef(ticketNo: string): string {
   return `ext:${ticketNo}`;
 }
 

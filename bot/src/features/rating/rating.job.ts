@@ -2,7 +2,7 @@ import { In, IsNull, type EntityManager } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import type { Job } from '../../jobs/job';
 import { enqueue } from '../../notifications/enqueue';
-import { clockMinutes, localDay, zonedInstant } from '../../zoned-time';
+import { clockMinutes, formatLocalMonthDayTime, localDay, zonedInstant } from '../../zoned-time';
 import { readSetting } from '../settings';
 import { staffByIds } from '../staff';
 import { RatingTask } from './rating-task.entity';
@@ -46,17 +46,6 @@ export function ratingTasksJob(options: { readonly timeZone: string }): Job {
   };
 }
 
-function formatDay(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('zh-CN', {
-    timeZone,
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}
-
 /** Marks the rater's tasks reminded (only those nobody marked meanwhile) and sends one push for them. */
 async function remindRater(
   manager: EntityManager,
@@ -80,7 +69,7 @@ async function remindRater(
     channel: 'wecom',
     to: { staffId: raterId },
     template: 'rating.reminder',
-    data: { count: claimed.length, expiresAt: formatDay(soonest, timeZone) },
+    data: { count: claimed.length, expiresAt: formatLocalMonthDayTime(soonest, timeZone) },
     // Each task is reminded once, so the smallest task id of this reminder names it for good.
     dedupeKey: `rating:remind:${Math.min(...claimed.map((task) => task.id))}`,
     now,

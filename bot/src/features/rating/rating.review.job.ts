@@ -2,7 +2,7 @@ import { IsNull, Not } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import type { Job } from '../../jobs/job';
 import { enqueue } from '../../notifications/enqueue';
-import { addLocalDays, localDay, previousLocalMonth } from '../../zoned-time';
+import { addLocalDays, localDay, localMonth, previousLocalMonth } from '../../zoned-time';
 import { Staff } from '../staff';
 import { isWorkingDay } from '../ticket';
 import { evaluationSheet } from './rating.sheet';
@@ -37,7 +37,7 @@ export function ratingSheetMailJob(options: {
     schedule: '0 9 * * *',
     async run({ now, manager }) {
       const today = localDay(now, options.timeZone);
-      const month = today.slice(0, 7);
+      const month = localMonth(now, options.timeZone);
       if (today < firstWorkingDay(month)) return `waiting for ${firstWorkingDay(month)}`;
       const sheetMonth = previousLocalMonth(month);
       const managers = await manager.find(Staff, {

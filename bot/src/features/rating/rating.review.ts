@@ -62,7 +62,7 @@ const mean = (values: readonly number[]) =>
   values.length === 0 ? null : values.reduce((sum, value) => sum + value, 0) / values.length;
 
 /** The figures over a set of tasks (already filtered), as seen at `now`. */
-export function ratingAggregate(
+function ratingAggregate(
   tasks: readonly RatingTask[],
   options: { readonly now: Date; readonly timeZone: string; readonly granularity: TrendGranularity },
 ): RatingAggregate {

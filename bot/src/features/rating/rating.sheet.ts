@@ -53,7 +53,7 @@ const SUPPORT_SIDES = new Set<number>([2, 3]);
  * as a share of the month's most — weighted, with parts the person has no figure for left out and the
  * remaining weights scaled to sum to 1; × 100, one decimal.
  */
-export function sheetScore(
+function sheetScore(
   parts: { stars: number | null; responseRate: number | null; ticketsHandled: number | null },
   weights: SheetWeights,
 ): number | null {

@@ -17,7 +17,7 @@ import {
   type TestDatabase,
 } from '../../../test/support';
 import { WebClient } from '../../../test/web';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
+import { sendText, startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { setPassword } from '../accounts';
 import { createStaff, Department, type Role, type Staff } from '../staff';
 import { Ticket, TicketMessage, type TicketMessageType } from '../ticket';
@@ -194,12 +194,7 @@ describe('two-way ratings', () => {
     }
   });
 
-  async function send(userId: string, content: string): Promise<string> {
-    const client = bot.client(userId);
-    const result = await client.deliver(client.textXml(content));
-    expect(result.status).toBe(200);
-    return result.reply?.content ?? '';
-  }
+  const send = (userId: string, content: string) => sendText(bot.client(userId), content);
   const cards = (userId: string) =>
     wecom.state
       .messagesFor(userId)

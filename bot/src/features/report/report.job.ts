@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction';
 import type { Job } from '../../jobs/job';
 import { enqueue } from '../../notifications/enqueue';
 import { readSetting } from '../settings';
-import { Staff } from '../staff';
+import { areaManagers } from '../staff';
 import { ReportEvent } from './report-event.entity';
 import { DESK_GROUP } from './report.commands';
 import { Report } from './report.entity';
@@ -40,11 +40,7 @@ async function remind(manager: EntityManager, report: Report, level: number, now
       now,
     });
   } else {
-    const managers =
-      report.areaId === null
-        ? []
-        : await manager.findBy(Staff, { role: 'manager', departmentId: report.areaId, isActive: true });
-    for (const areaManager of managers) {
+    for (const areaManager of await areaManagers(manager, report.areaId)) {
       await enqueue(manager, {
         channel: 'sms',
         to: { staffId: areaManager.id },

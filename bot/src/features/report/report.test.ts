@@ -6,23 +6,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type WecomClient } from '../../../../scripts/sim/wecom-client';
 import { inTransaction } from '../../db/transaction';
-import { setPassword } from '../accounts';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { findTemplate } from '../../notifications/templates';
 import { FakeTwilio } from '../../../test/fakes/twilio';
-import { captureLogger, createTestDatabase, eventually, type TestDatabase } from '../../../test/support';
+import { captureLogger, eventually } from '../../../test/support';
 import { WebClient } from '../../../test/web';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
+import { startBotWithSms } from '../../../test/sms-bot';
+import { makeStaffGraph } from '../../../test/staff-graph';
+import { sendText, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { putSetting } from '../settings';
-import {
-  createStaff,
-  Department,
-  ensureDutyGroup,
-  setGroupMembership,
-  type Role,
-  type Staff,
-} from '../staff';
+import type { Department, Staff } from '../staff';
 import { ReportEvent } from './report-event.entity';
 import { Report } from './report.entity';
 import { reportRemindersJob } from './report.job';
@@ -33,78 +27,57 @@ const PASSWORD = 'correct horse battery';
 const JPEG = (label: string) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(label)]);
 
 describe('hazard and lead reports, closed loop', () => {
-  let database: TestDatabase;
   const twilio = new FakeTwilio();
   let wecom: FakeWecom;
   let bot: RunningBot;
+  let stop: () => Promise<void>;
   const people: Record<string, Staff> = {};
   const departments: Record<string, Department> = {};
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await twilio.start();
-    wecom = await startFakeWecom();
-    bot = await startBot({
-      database,
-      apiBase: wecom.url,
-      env: {
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+8610000000000',
-        TWILIO_API_BASE: twilio.url,
-      },
-    });
+    ({ wecom, bot, stop } = await startBotWithSms(twilio));
     await inTransaction(bot.running.database.dataSource, async (manager) => {
-      const department = async (key: string, name: string, kind: 'area' | 'tier3') => {
-        departments[key] = await manager.save(
-          manager.create(Department, { name, kind, createdAt: new Date() }),
-        );
-      };
-      await department('east', '城东片区', 'area');
-      await department('network', '网络支撑中心', 'tier3');
-      await department('iptv', 'IPTV 支撑', 'tier3');
-      const add = async (staffNo: string, name: string, role: Role, phone: string, extra = {}) => {
-        people[staffNo] = await createStaff({ manager, staffNo, name, role, phone, ...extra });
-        if (role !== 'engineer')
-          await setPassword({ manager, staffId: people[staffNo].id, password: PASSWORD });
-      };
-      await add('E2001', '张伟', 'engineer', '+8613900002001', {
-        wecomUserId: 'zhangwei',
-        departmentId: departments.east?.id,
+      const graph = await makeStaffGraph(manager, {
+        password: PASSWORD,
+        departments: {
+          east: { name: '城东片区', kind: 'area' },
+          network: { name: '网络支撑中心', kind: 'tier3' },
+          iptv: { name: 'IPTV 支撑', kind: 'tier3' },
+        },
+        people: {
+          E2001: {
+            name: '张伟',
+            role: 'engineer',
+            phone: '+8613900002001',
+            wecomUserId: 'zhangwei',
+            department: 'east',
+          },
+          E2002: {
+            name: '刘洋',
+            role: 'engineer',
+            phone: '+8613900002002',
+            wecomUserId: 'liuyang',
+            department: 'east',
+          },
+          T2001: { name: '王芳', role: 'tier2', phone: '+8613900003001' },
+          T2002: { name: '陈静', role: 'tier2', phone: '+8613900003002' },
+          M3001: { name: '赵经理', role: 'manager', phone: '+8613900004001', department: 'east' },
+          N4001: { name: '孙工', role: 'tier3', phone: '+8613900005001', department: 'network' },
+          N4002: { name: '周工', role: 'tier3', phone: '+8613900005002', department: 'network' },
+          V5001: { name: '吴工', role: 'tier3', phone: '+8613900006001', department: 'iptv' },
+        },
+        groups: {
+          'control-desk': { name: '1183301 管控', onDuty: ['T2001'], offDuty: ['T2002'] },
+          'network-desk': { name: '网络支撑值班', onDuty: ['N4001'], offDuty: ['N4002'] },
+        },
       });
-      await add('E2002', '刘洋', 'engineer', '+8613900002002', {
-        wecomUserId: 'liuyang',
-        departmentId: departments.east?.id,
-      });
-      await add('T2001', '王芳', 'tier2', '+8613900003001');
-      await add('T2002', '陈静', 'tier2', '+8613900003002');
-      await add('M3001', '赵经理', 'manager', '+8613900004001', { departmentId: departments.east?.id });
-      await add('N4001', '孙工', 'tier3', '+8613900005001', { departmentId: departments.network?.id });
-      await add('N4002', '周工', 'tier3', '+8613900005002', { departmentId: departments.network?.id });
-      await add('V5001', '吴工', 'tier3', '+8613900006001', { departmentId: departments.iptv?.id });
-      const desk = await ensureDutyGroup({ manager, key: 'control-desk', name: '1183301 管控' });
-      const network = await ensureDutyGroup({ manager, key: 'network-desk', name: '网络支撑值班' });
-      const member = (groupId: number, staffNo: string, isOnDuty: boolean) =>
-        setGroupMembership({ manager, groupId, staffId: people[staffNo]?.id ?? 0, isOnDuty, actor: 'test' });
-      await member(desk.id, 'T2001', true);
-      await member(desk.id, 'T2002', false);
-      await member(network.id, 'N4001', true);
-      await member(network.id, 'N4002', false);
+      Object.assign(people, graph.people);
+      Object.assign(departments, graph.departments);
     });
   });
-  afterAll(async () => {
-    await bot.stop();
-    await twilio.stop();
-    await wecom.close();
-    await database.drop();
-  });
+  afterAll(() => stop());
 
   const manager = () => bot.running.database.dataSource.manager;
-  async function send(client: WecomClient, content: string): Promise<string | undefined> {
-    const result = await client.deliver(client.textXml(content));
-    expect(result.status).toBe(200);
-    return result.reply?.content;
-  }
   async function photo(client: WecomClient, label: string): Promise<string | undefined> {
     const mediaId = wecom.state.addMedia(JPEG(label), 'image/jpeg');
     const result = await client.deliver(client.imageXml(mediaId));
@@ -131,15 +104,15 @@ describe('hazard and lead reports, closed loop', () => {
   it('takes a hazard with photos before and after the command and a WeCom location, and alerts the desk', async () => {
     const engineer = bot.client('zhangwei');
     expect(await photo(engineer, 'before-1')).toBe(say('bot.photoKept'));
-    expect(await send(engineer, '隐患 光交箱门损坏无法关闭')).toContain('请选择类别');
-    expect(await send(engineer, '9')).toContain('没有这个类别，请回复序号：\n1 线路');
+    expect(await sendText(engineer, '隐患 光交箱门损坏无法关闭')).toContain('请选择类别');
+    expect(await sendText(engineer, '9')).toContain('没有这个类别，请回复序号：\n1 线路');
     expect(await photo(engineer, 'during-category')).toMatch(
       new RegExp(`^${say('report.flow.photoAttached', { count: 2 })}\n请选择类别`),
     );
-    expect(await send(engineer, '3')).toBe(say('report.flow.askPhotosRequired'));
+    expect(await sendText(engineer, '3')).toBe(say('report.flow.askPhotosRequired'));
     expect(await photo(engineer, 'after-1')).toBe(say('report.flow.photoCount', { count: 3 }));
     expect(await photo(engineer, 'after-2')).toBe(say('report.flow.photoCount', { count: 4 }));
-    expect(await send(engineer, '好了')).toBe(say('report.flow.askLocation'));
+    expect(await sendText(engineer, '好了')).toBe(say('report.flow.askLocation'));
     const summary = await engineer.deliver(engineer.locationXml(31.2304, 121.4737, '人民路 88 号光交箱'));
     expect(summary.reply?.content).toContain('类别：箱体/光交');
     expect(summary.reply?.content).toContain('照片：4 张');
@@ -194,39 +167,39 @@ describe('hazard and lead reports, closed loop', () => {
     expect(twilio.to('+8613900004001')).toHaveLength(0); // not critical: the manager is not alerted
 
     // `我的` lists it with its status.
-    expect(await send(engineer, '我的')).toContain(`隐患 ${refNo} 箱体/光交（待处理）`);
+    expect(await sendText(engineer, '我的')).toContain(`隐患 ${refNo} 箱体/光交（待处理）`);
   });
 
   it('insists on a photo for a hazard, lets anything be corrected from the summary, and 取消 drops the draft', async () => {
     const engineer = bot.client('liuyang');
-    expect(await send(engineer, '隐患')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
-    await send(engineer, '电杆倾斜');
+    expect(await sendText(engineer, '隐患')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
+    await sendText(engineer, '电杆倾斜');
     // A location sent early is kept (and the step's question asked again), and 好了 later keeps it.
     const early = await engineer.deliver(engineer.locationXml(33.5, 119.1, '建设路口'));
     expect(early.reply?.content).toContain('已记录位置：建设路口\n请选择类别');
-    await send(engineer, '2');
-    expect(await send(engineer, '好了')).toBe(say('report.flow.needPhoto'));
+    await sendText(engineer, '2');
+    expect(await sendText(engineer, '好了')).toBe(say('report.flow.needPhoto'));
     await photo(engineer, 'pole');
-    await send(engineer, '好了');
-    expect(await send(engineer, '好了')).toContain('位置：建设路口');
-    expect(await send(engineer, '改位置')).toBe(say('report.flow.askLocation'));
-    expect(await send(engineer, '跳过')).toContain('位置：未填写');
-    expect(await send(engineer, '改描述')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
-    expect(await send(engineer, '电杆严重倾斜，有倒伏风险')).toContain('描述：电杆严重倾斜，有倒伏风险');
-    expect(await send(engineer, '改位置')).toBe(say('report.flow.askLocation'));
-    expect(await send(engineer, '建设路与中山路交叉口')).toContain('位置：建设路与中山路交叉口');
-    expect(await send(engineer, '随便说点什么')).toBe(say('report.flow.confirmHint'));
-    expect(await send(engineer, '取消')).toBe(say('bot.cancelled'));
+    await sendText(engineer, '好了');
+    expect(await sendText(engineer, '好了')).toContain('位置：建设路口');
+    expect(await sendText(engineer, '改位置')).toBe(say('report.flow.askLocation'));
+    expect(await sendText(engineer, '跳过')).toContain('位置：未填写');
+    expect(await sendText(engineer, '改描述')).toBe(say('report.flow.askDescription', { kind: '隐患' }));
+    expect(await sendText(engineer, '电杆严重倾斜，有倒伏风险')).toContain('描述：电杆严重倾斜，有倒伏风险');
+    expect(await sendText(engineer, '改位置')).toBe(say('report.flow.askLocation'));
+    expect(await sendText(engineer, '建设路与中山路交叉口')).toContain('位置：建设路与中山路交叉口');
+    expect(await sendText(engineer, '随便说点什么')).toBe(say('report.flow.confirmHint'));
+    expect(await sendText(engineer, '取消')).toBe(say('bot.cancelled'));
     expect(await manager().countBy(Report, { reporterId: people.E2002?.id })).toBe(0);
   });
 
   it('takes a lead without photos or location', async () => {
     const engineer = bot.client('liuyang');
-    expect(await send(engineer, '商机 隔壁商铺想装 500M 宽带')).toContain('请选择类别');
-    expect(await send(engineer, '宽带新装')).toBe(say('report.flow.askPhotosOptional'));
-    await send(engineer, '好了');
-    expect(await send(engineer, '跳过')).toContain('照片：0 张');
-    const reply = await send(engineer, '提交');
+    expect(await sendText(engineer, '商机 隔壁商铺想装 500M 宽带')).toContain('请选择类别');
+    expect(await sendText(engineer, '宽带新装')).toBe(say('report.flow.askPhotosOptional'));
+    await sendText(engineer, '好了');
+    expect(await sendText(engineer, '跳过')).toContain('照片：0 张');
+    const reply = await sendText(engineer, '提交');
     expect(reply).toMatch(/SJ\d{8}-\d{4}/);
     const lead = await manager().findOneByOrFail(Report, { kind: 'lead' });
     expect(lead).toMatchObject({ category: '宽带新装', photos: [], latitude: null, locationText: null });
@@ -243,11 +216,11 @@ describe('hazard and lead reports, closed loop', () => {
     );
     const engineer = bot.client('liuyang');
     await photo(engineer, 'wire');
-    await send(engineer, '隐患 电线裸露，有触电危险');
-    await send(engineer, '4');
-    await send(engineer, '好了');
-    await send(engineer, '跳过');
-    const refNo = /YH\d{8}-\d{4}/.exec((await send(engineer, '提交')) ?? '')?.[0] ?? '';
+    await sendText(engineer, '隐患 电线裸露，有触电危险');
+    await sendText(engineer, '4');
+    await sendText(engineer, '好了');
+    await sendText(engineer, '跳过');
+    const refNo = /YH\d{8}-\d{4}/.exec((await sendText(engineer, '提交')) ?? '')?.[0] ?? '';
     const alert = await eventually(() => twilio.to('+8613900004001').find((sms) => sms.body.includes(refNo)));
     expect(alert.body).toContain('重大隐患');
     expect(alert.body).toContain('刘洋');
@@ -322,7 +295,7 @@ describe('hazard and lead reports, closed loop', () => {
       resolution: 'fixed',
       resolutionNote: '已更换箱门并加锁',
     });
-    expect(await send(bot.client('zhangwei'), '我的')).toBe(say('bot.my.none'));
+    expect(await sendText(bot.client('zhangwei'), '我的')).toBe(say('bot.my.none'));
 
     // Closing again is an illegal transition, refused with the current state shown.
     const again = await act(network, hazard, 'close', { resolution: 'fixed' });
@@ -406,11 +379,11 @@ describe('hazard and lead reports, closed loop', () => {
 
   it('reminds the desk, then the area manager, of a report left untouched (fixed now)', async () => {
     const engineer = bot.client('zhangwei');
-    await send(engineer, '商机 小区物业想开通 IPTV');
-    await send(engineer, '3');
-    await send(engineer, '好了');
-    await send(engineer, '跳过');
-    const refNo = /SJ\d{8}-\d{4}/.exec((await send(engineer, '提交')) ?? '')?.[0] ?? '';
+    await sendText(engineer, '商机 小区物业想开通 IPTV');
+    await sendText(engineer, '3');
+    await sendText(engineer, '好了');
+    await sendText(engineer, '跳过');
+    const refNo = /SJ\d{8}-\d{4}/.exec((await sendText(engineer, '提交')) ?? '')?.[0] ?? '';
     const report = await manager().findOneByOrFail(Report, { refNo });
     const logger = captureLogger().logger;
     const run = (minutes: number) =>

@@ -8,6 +8,18 @@ export interface CsvRecord {
   readonly fields: string[];
 }
 
+/**
+ * The text of a file's bytes read strictly as UTF-8 (a leading BOM dropped), or undefined if they are not
+ * UTF-8: Excel's plain "CSV" is GBK on Chinese Windows, and decoding that leniently would import mojibake.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseCsv(text: string): CsvRecord[] {
   const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const records: CsvRecord[] = [];

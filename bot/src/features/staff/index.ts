@@ -10,6 +10,7 @@ export {
   onDutyStaffIds,
   staffByIds,
   departmentHandlersToAlert,
+  areaManagers,
   listHandlers,
   resolveGroupRecipients,
   type GroupRecipients,
@@ -26,7 +27,15 @@ export {
 export { bindingFlow } from './binding.flow';
 export { requestBindingCode, verifyBindingCode, unbindStaff } from './binding.commands';
 export { toE164, maskPhone } from './phone';
-export { csvDateTime, excelCsv, formatCsv, parseCsv, spreadsheetSafe, type CsvRecord } from './csv';
+export {
+  csvDateTime,
+  decodeUtf8,
+  excelCsv,
+  formatCsv,
+  parseCsv,
+  spreadsheetSafe,
+  type CsvRecord,
+} from './csv';
 export {
   parseRoster,
   importRoster,

@@ -102,3 +102,9 @@ export async function departmentHandlersToAlert(
   const chosen = members.filter((member) => onDuty.has(member.id));
   return chosen.length > 0 ? chosen : members;
 }
+
+/** The active managers of an area (department) — who hears of a report or ticket left too long there. */
+export function areaManagers(manager: EntityManager, areaId: number | null): Promise<Staff[]> {
+  if (areaId === null) return Promise.resolve([]);
+  return manager.findBy(Staff, { role: 'manager', departmentId: areaId, isActive: true });
+}

@@ -16,22 +16,19 @@ export {
   resolveTicket,
   sendBackTicket,
   submitTicket,
-  tierOf,
-  workingCalendar,
   DESK_GROUP as TICKET_DESK_GROUP,
   type SubmitTicketProps,
 } from './ticket.commands';
 export {
   countTickets,
   findTicket,
-  findTicketByRefNo,
   listTickets,
   ticketThread,
   TICKET_QUEUES,
   type TicketQueue,
   type TicketQueueFilter,
 } from './ticket.queries';
-export { ticketStats, ticketsCsv, type TicketStats, type Distribution } from './ticket.stats';
+export { ticketStats, ticketsCsv, type TicketStats } from './ticket.stats';
 export { createTicketFlow, type Handbook } from './ticket.flow';
 export { createTicketInputHandler, ticketOpenItems } from './ticket.follow-up';
 export { ticketArchiveJob, ticketSlaJob } from './ticket.jobs';

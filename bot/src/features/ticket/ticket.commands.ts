@@ -25,7 +25,7 @@ export const MAX_TICKET_PHOTOS = 9;
 const PREFIX: Readonly<Record<TicketKind, string>> = { question: 'TW', support: 'ZC' };
 
 /** The tier a back-office person works at: tier 3 for back-end departments, tier 2 for the desk (and admins). */
-export function tierOf(staff: Staff): 2 | 3 | undefined {
+function tierOf(staff: Staff): 2 | 3 | undefined {
   if (staff.role === 'tier3') return 3;
   if (staff.role === 'tier2' || staff.role === 'admin') return 2;
   return undefined;
@@ -45,7 +45,7 @@ export function canActOnTicket(actor: Staff, ticket: Ticket): boolean {
   return tier === 2 || (actor.departmentId !== null && ticket.departmentId === actor.departmentId);
 }
 
-export async function workingCalendar(manager: EntityManager, timeZone: string): Promise<WorkingCalendar> {
+async function workingCalendar(manager: EntityManager, timeZone: string): Promise<WorkingCalendar> {
   const hours = (await readSetting(manager, workingHoursSetting)).value;
   return { timeZone, start: hours.start, end: hours.end };
 }
@@ -131,7 +131,10 @@ async function handOver(
  * Who should hear about the ticket now: its assignee if still active, else the department's handlers at
  * tier 3, else the control desk — never nobody.
  */
-async function currentHandlers(manager: EntityManager, ticket: Ticket): Promise<Staff[] | { group: string }> {
+export async function currentHandlers(
+  manager: EntityManager,
+  ticket: Ticket,
+): Promise<Staff[] | { group: string }> {
   const assignee =
     ticket.assigneeStaffId === null
       ? null
@@ -465,21 +468,6 @@ export async function resolveTicket(props: ActionProps & { readonly body: string
   await addMessage(manager, updated, 'resolved', actor, now, { body: body || null });
   await tellEngineer(manager, updated, 'resolved', body, now);
   return updated;
-}
-
-/** The engineer's most recent ticket still in play (for replies typed outside any flow). */
-export function latestTicketOf(
-  manager: EntityManager,
-  reporterId: number,
-  statuses: readonly TicketStatus[],
-): Promise<Ticket | null> {
-  return manager
-    .createQueryBuilder(Ticket, 't')
-    .where('t.reporter_id = :reporterId', { reporterId })
-    .andWhere('t.status IN (:...statuses)', { statuses })
-    .orderBy('t.updated_at', 'DESC')
-    .addOrderBy('t.id', 'DESC')
-    .getOne();
 }
 
 /**

@@ -7,8 +7,9 @@ import type { FlowInput } from '../../conversation/flow';
 import type { InputHandler, OpenItemsProvider } from '../../conversation/open-items';
 import { textReply } from '../../conversation/reply';
 import { t } from '../../i18n';
-import { addEngineerMessage, confirmResolved, latestTicketOf, reopenByEngineer } from './ticket.commands';
-import { openTicketsOf } from './ticket.queries';
+import { addEngineerMessage, confirmResolved, reopenByEngineer } from './ticket.commands';
+import type { Ticket, TicketStatus } from './ticket.entity';
+import { openTicketsOf, ticketsInPlayOf } from './ticket.queries';
 
 const shorten = (text: string, length: number) => (text.length > length ? `${text.slice(0, length)}…` : text);
 
@@ -17,6 +18,10 @@ const CONFIRM = new Set(['已解决', '解决了', 'solved']);
 const REOPEN = /^(?:未解决|没解决|没有解决|not solved|unsolved)[，,。.！!\s:：]*([\s\S]*)$/i;
 /** Free input joins an open ticket only while the conversation about it is recent … */
 const FOLLOW_UP_WINDOW_MS = 24 * 3_600_000;
+
+/** The most recent of `tickets` (already newest first) in one of `statuses`. */
+const latestIn = (tickets: readonly Ticket[], statuses: readonly TicketStatus[]): Ticket | undefined =>
+  tickets.find((ticket) => statuses.includes(ticket.status));
 
 function asThreadInput(input: FlowInput): { text: string | null; photos: string[] } | undefined {
   switch (input.kind) {
@@ -38,12 +43,12 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
     const { manager, now } = context;
     const text = input.kind === 'text' ? input.text.trim() : '';
     const isRecent = (at: Date) => now.getTime() - at.getTime() <= FOLLOW_UP_WINDOW_MS;
+    // One read per message (this runs on everything an engineer sends outside a flow); picked in memory.
+    const inPlay = await ticketsInPlayOf(manager, engineer.id);
 
     if (CONFIRM.has(text.toLowerCase())) {
       // A resolved ticket first: that is what the engineer is asked to confirm.
-      const ticket =
-        (await latestTicketOf(manager, engineer.id, ['resolved'])) ??
-        (await latestTicketOf(manager, engineer.id, ['claimed', 'waiting', 'new']));
+      const ticket = latestIn(inPlay, ['resolved']) ?? latestIn(inPlay, ['claimed', 'waiting', 'new']);
       if (!ticket) return undefined;
       if (ticket.status !== 'resolved' && ticket.firstResponseAt === null)
         return [textReply(context.say('ticket.followUp.notAnswered', { refNo: ticket.refNo }))];
@@ -52,7 +57,7 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
     }
     const reopen = REOPEN.exec(text);
     if (reopen) {
-      const resolved = await latestTicketOf(manager, engineer.id, ['resolved']);
+      const resolved = latestIn(inPlay, ['resolved']);
       if (resolved) {
         const reopened = await reopenByEngineer({
           manager,
@@ -69,8 +74,7 @@ export function createTicketInputHandler(options: { readonly timeZone: string })
     const thread = asThreadInput(input);
     if (!thread) return undefined;
     // … except a ticket the desk asked about: the answer is awaited however long it takes.
-    const waiting = await latestTicketOf(manager, engineer.id, ['waiting']);
-    const open = waiting ?? (await latestTicketOf(manager, engineer.id, ['claimed', 'new', 'resolved']));
+    const open = latestIn(inPlay, ['waiting']) ?? latestIn(inPlay, ['claimed', 'new', 'resolved']);
     if (!open || (open.status !== 'waiting' && !isRecent(open.updatedAt))) return undefined;
     // A photo is the desk's only when it asked for more: otherwise it may be meant for the next report.
     if (input.kind === 'photo' && open.status !== 'waiting') return undefined;

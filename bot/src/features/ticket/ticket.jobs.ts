@@ -2,9 +2,10 @@ import type { EntityManager } from 'typeorm';
 import { inTransaction } from '../../db/transaction';
 import type { Job } from '../../jobs/job';
 import { enqueue } from '../../notifications/enqueue';
+import { formatLocalMonthDayTime } from '../../zoned-time';
 import { readSetting } from '../settings';
-import { departmentHandlersToAlert, Staff } from '../staff';
-import { archiveTicket, DESK_GROUP } from './ticket.commands';
+import { areaManagers, Staff } from '../staff';
+import { archiveTicket, currentHandlers } from './ticket.commands';
 import { SLA_ALERT, Ticket } from './ticket.entity';
 import { ticketsNearingDue, ticketsToArchive } from './ticket.queries';
 import { archiveAfterSetting, slaReminderSetting } from './ticket.settings';
@@ -21,28 +22,13 @@ async function markAlerted(manager: EntityManager, ticket: Ticket, bits: number)
   return result.affected === 1;
 }
 
-function formatDue(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('zh-CN', {
-    timeZone,
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
-}
-
-/** Who is reminded before a due time: the assignee, or whoever should pick the ticket up. */
+/** Who is reminded before a due time: whoever should hear about the ticket now (never nobody). */
 async function reminderRecipients(
   manager: EntityManager,
   ticket: Ticket,
 ): Promise<Array<{ staffId: number } | { group: string }>> {
-  if (ticket.assigneeStaffId !== null) return [{ staffId: ticket.assigneeStaffId }];
-  if (ticket.tier === 3 && ticket.departmentId !== null)
-    return (await departmentHandlersToAlert(manager, ticket.departmentId)).map((person) => ({
-      staffId: person.id,
-    }));
-  return [{ group: DESK_GROUP }];
+  const handlers = await currentHandlers(manager, ticket);
+  return Array.isArray(handlers) ? handlers.map((person) => ({ staffId: person.id })) : [handlers];
 }
 
 /** Who hears of a breach: the duty leads' group and the managers of the engineer's area. */
@@ -51,10 +37,7 @@ async function breachRecipients(
   ticket: Ticket,
   breachGroup: string,
 ): Promise<Array<{ staffId: number } | { group: string }>> {
-  const managers =
-    ticket.areaId === null
-      ? []
-      : await manager.findBy(Staff, { role: 'manager', departmentId: ticket.areaId, isActive: true });
+  const managers = await areaManagers(manager, ticket.areaId);
   return [{ group: breachGroup }, ...managers.map((person) => ({ staffId: person.id }))];
 }
 
@@ -124,7 +107,7 @@ export function ticketSlaJob(options: { readonly timeZone: string }): Job {
                   refNo: ticket.refNo,
                   target: alert.target,
                   level: alert.level,
-                  due: formatDue(alert.due, options.timeZone),
+                  due: formatLocalMonthDayTime(alert.due, options.timeZone),
                   assignee: assignee?.name ?? '-',
                 },
                 dedupeKey: `ticket:${ticket.id}:sla:${alert.target}:${alert.level}:${alert.due.getTime()}:${'staffId' in to ? to.staffId : to.group}`,

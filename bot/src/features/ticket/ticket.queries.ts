@@ -79,10 +79,6 @@ export function findTicket(manager: EntityManager, id: number): Promise<Ticket |
   return manager.findOneBy(Ticket, { id });
 }
 
-export function findTicketByRefNo(manager: EntityManager, refNo: string): Promise<Ticket | null> {
-  return manager.findOneBy(Ticket, { refNo });
-}
-
 export function ticketThread(manager: EntityManager, ticketId: number): Promise<TicketMessage[]> {
   return manager.find(TicketMessage, { where: { ticketId }, order: { id: 'ASC' } });
 }
@@ -164,4 +160,18 @@ export async function responders(
     map.set(row.ticketId, list);
   }
   return map;
+}
+
+/**
+ * The engineer's tickets still in play (open or resolved, not yet confirmed), most recently touched first:
+ * one read for a reply typed outside any flow, which then picks the ticket it belongs to.
+ */
+export function ticketsInPlayOf(manager: EntityManager, reporterId: number): Promise<Ticket[]> {
+  return manager
+    .createQueryBuilder(Ticket, 't')
+    .where('t.reporter_id = :reporterId', { reporterId })
+    .andWhere('t.status IN (:...statuses)', { statuses: [...OPEN_STATUSES, 'resolved'] })
+    .orderBy('t.updated_at', 'DESC')
+    .addOrderBy('t.id', 'DESC')
+    .getMany();
 }

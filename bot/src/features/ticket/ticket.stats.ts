@@ -3,14 +3,8 @@ import { t, type Locale } from '../../i18n';
 import { csvDateTime, excelCsv, spreadsheetSafe, type Staff } from '../staff';
 import type { Ticket } from './ticket.entity';
 import { responders, ticketsCreatedBetween } from './ticket.queries';
-import { countBy, oneDecimal, quantile } from '../../statistics';
+import { countBy, distribution, type Distribution } from '../../statistics';
 import { isoWeek } from '../../zoned-time';
-
-export interface Distribution {
-  readonly count: number;
-  readonly median: number | null;
-  readonly p90: number | null;
-}
 
 export interface TicketStats {
   readonly total: number;
@@ -29,15 +23,6 @@ export interface TicketStats {
   readonly resolutionCompliance: number | null;
   /** Tickets each person answered or resolved. */
   readonly workload: ReadonlyArray<readonly [number, number]>;
-}
-
-function distribution(values: number[]): Distribution {
-  const sorted = values.sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    median: oneDecimal(quantile(sorted, 0.5)),
-    p90: oneDecimal(quantile(sorted, 0.9)),
-  };
 }
 
 /** Compliance: met ÷ (met + missed), counting only tickets whose outcome is known at `now`. */

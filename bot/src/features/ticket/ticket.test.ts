@@ -5,30 +5,17 @@
  * push at the fake WeCom API. SLA alerts and archiving run from their jobs with a fixed `now`.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type WecomClient } from '../../../../scripts/sim/wecom-client';
 import { inTransaction } from '../../db/transaction';
 import { t, type MessageKey, type MessageParams } from '../../i18n';
 import { OutboxMessage } from '../../notifications/outbox.entity';
 import { FakeTwilio } from '../../../test/fakes/twilio';
-import {
-  captureLogger,
-  createTestDatabase,
-  eventually,
-  openDataSource,
-  type TestDatabase,
-} from '../../../test/support';
+import { captureLogger, eventually, openDataSource, type TestDatabase } from '../../../test/support';
 import { WebClient } from '../../../test/web';
-import { startBot, startFakeWecom, type FakeWecom, type RunningBot } from '../../../test/wecom';
-import { setPassword } from '../accounts';
+import { startBotWithSms } from '../../../test/sms-bot';
+import { makeStaffGraph } from '../../../test/staff-graph';
+import { sendText, type FakeWecom, type RunningBot } from '../../../test/wecom';
 import { createKbEntry } from '../knowledge';
-import {
-  createStaff,
-  Department,
-  ensureDutyGroup,
-  setGroupMembership,
-  type Role,
-  type Staff,
-} from '../staff';
+import type { Department, Staff } from '../staff';
 import { TicketMessage } from './ticket-message.entity';
 import { submitTicket } from './ticket.commands';
 import { Ticket } from './ticket.entity';
@@ -44,69 +31,45 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
   const twilio = new FakeTwilio();
   let wecom: FakeWecom;
   let bot: RunningBot;
+  let stop: () => Promise<void>;
   const people: Record<string, Staff> = {};
   const departments: Record<string, Department> = {};
   let lineEntryId = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    await twilio.start();
-    wecom = await startFakeWecom();
-    bot = await startBot({
-      database,
-      apiBase: wecom.url,
-      env: {
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+8610000000000',
-        TWILIO_API_BASE: twilio.url,
-      },
-    });
+    ({ database, wecom, bot, stop } = await startBotWithSms(twilio));
     await inTransaction(bot.running.database.dataSource, async (manager) => {
-      const department = async (key: string, name: string, kind: 'area' | 'tier3') => {
-        departments[key] = await manager.save(
-          manager.create(Department, { name, kind, createdAt: new Date() }),
-        );
-      };
-      await department('east', '城东片区', 'area');
-      await department('network', '网络支撑中心', 'tier3');
-      await department('iptv', 'IPTV 支撑', 'tier3');
-      const add = async (staffNo: string, name: string, role: Role, phone: string, extra = {}) => {
-        people[staffNo] = await createStaff({ manager, staffNo, name, role, phone, ...extra });
-        if (role !== 'engineer')
-          await setPassword({ manager, staffId: people[staffNo].id, password: PASSWORD });
-      };
-      await add('E3001', '王强', 'engineer', '+8613700003001', {
-        wecomUserId: 'wangqiang',
-        departmentId: departments.east?.id,
+      const graph = await makeStaffGraph(manager, {
+        password: PASSWORD,
+        departments: {
+          east: { name: '城东片区', kind: 'area' },
+          network: { name: '网络支撑中心', kind: 'tier3' },
+          iptv: { name: 'IPTV 支撑', kind: 'tier3' },
+        },
+        people: {
+          E3001: {
+            name: '王强',
+            role: 'engineer',
+            phone: '+8613700003001',
+            wecomUserId: 'wangqiang',
+            department: 'east',
+          },
+          T2001: { name: '王芳', role: 'tier2', phone: '+8613700001001', wecomUserId: 'desk-wangfang' },
+          T2002: { name: '陈静', role: 'tier2', phone: '+8613700001002' },
+          N4001: { name: '孙工', role: 'tier3', phone: '+8613700004001', department: 'network' },
+          N4002: { name: '周工', role: 'tier3', phone: '+8613700004002', department: 'network' },
+          V5001: { name: '吴工', role: 'tier3', phone: '+8613700005001', department: 'iptv' },
+          M3001: { name: '赵经理', role: 'manager', phone: '+8613700006001', department: 'east' },
+          L9001: { name: '钱组长', role: 'tier2', phone: '+8613700009001' },
+        },
+        groups: {
+          'control-desk': { name: '1183301 管控', onDuty: ['T2001'], offDuty: ['T2002'] },
+          'network-desk': { name: '网络支撑值班', onDuty: ['N4001'], offDuty: ['N4002'] },
+          'duty-leads': { name: '值班组长', onDuty: ['L9001'] },
+        },
       });
-      await add('T2001', '王芳', 'tier2', '+8613700001001', { wecomUserId: 'desk-wangfang' });
-      await add('T2002', '陈静', 'tier2', '+8613700001002');
-      await add('N4001', '孙工', 'tier3', '+8613700004001', { departmentId: departments.network?.id });
-      await add('N4002', '周工', 'tier3', '+8613700004002', { departmentId: departments.network?.id });
-      await add('V5001', '吴工', 'tier3', '+8613700005001', { departmentId: departments.iptv?.id });
-      await add('M3001', '赵经理', 'manager', '+8613700006001', { departmentId: departments.east?.id });
-      await add('L9001', '钱组长', 'tier2', '+8613700009001');
-      const group = async (key: string, name: string, members: Array<[string, boolean]>) => {
-        const created = await ensureDutyGroup({ manager, key, name });
-        for (const [staffNo, isOnDuty] of members)
-          await setGroupMembership({
-            manager,
-            groupId: created.id,
-            staffId: people[staffNo]!.id,
-            isOnDuty,
-            actor: 'test',
-          });
-      };
-      await group('control-desk', '1183301 管控', [
-        ['T2001', true],
-        ['T2002', false],
-      ]);
-      await group('network-desk', '网络支撑值班', [
-        ['N4001', true],
-        ['N4002', false],
-      ]);
-      await group('duty-leads', '值班组长', [['L9001', true]]);
+      Object.assign(people, graph.people);
+      Object.assign(departments, graph.departments);
       const entry = (title: string, body: string, tags: string[]) =>
         createKbEntry({
           manager,
@@ -125,19 +88,9 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
       await entry('宽带拨号 691 错误', '账号密码错误或欠费，核对账号后重拨。', ['宽带']);
     });
   });
-  afterAll(async () => {
-    await bot.stop();
-    await twilio.stop();
-    await wecom.close();
-    await database.drop();
-  });
+  afterAll(() => stop());
 
   const manager = () => bot.running.database.dataSource.manager;
-  async function send(client: WecomClient, content: string): Promise<string> {
-    const result = await client.deliver(client.textXml(content));
-    expect(result.status).toBe(200);
-    return result.reply?.content ?? '';
-  }
   const pushesTo = (userId: string) =>
     wecom.state
       .messagesFor(userId)
@@ -158,13 +111,13 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
 
   it('offers handbook entries first, and a question the handbook answers is recorded as deflected', async () => {
     const engineer = bot.client('wangqiang');
-    const offer = await send(engineer, '提问 光猫 注册失败');
+    const offer = await sendText(engineer, '提问 光猫 注册失败');
     expect(offer).toContain('装维宝典中可能已有答案');
     expect(offer).toContain('1 光猫注册失败（LOID 注册）处理');
-    const entry = await send(engineer, '1');
+    const entry = await sendText(engineer, '1');
     expect(entry).toContain('《光猫注册失败（LOID 注册）处理》');
     expect(entry).toMatch(new RegExp(`/kb/${lineEntryId}\\?e=\\d+&s=`));
-    const done = await send(engineer, '解决了');
+    const done = await sendText(engineer, '解决了');
     const refNo = /TW\d{8}-\d{4}/.exec(done)?.[0] ?? '';
     expect(done).toBe(say('ticket.flow.deflected', { refNo }));
     expect(await manager().findOneByOrFail(Ticket, { refNo })).toMatchObject({
@@ -179,23 +132,23 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
 
   it('takes a question with a photo and an order number, and alerts the on-duty desk by SMS', async () => {
     const engineer = bot.client('wangqiang');
-    expect(await send(engineer, '提问')).toBe(say('ticket.flow.ask.question'));
+    expect(await sendText(engineer, '提问')).toBe(say('ticket.flow.ask.question'));
     // Offered handbook entries (if any match) are skipped with 0; either way the details prompt follows.
-    const afterQuestion = await send(engineer, '用户家宽带频繁掉线，光猫 LOS 灯偶尔闪红');
+    const afterQuestion = await sendText(engineer, '用户家宽带频繁掉线，光猫 LOS 灯偶尔闪红');
     if (afterQuestion !== say('ticket.flow.details')) {
       expect(afterQuestion).toContain('装维宝典中可能已有答案');
-      expect(await send(engineer, '0')).toBe(say('ticket.flow.details'));
+      expect(await sendText(engineer, '0')).toBe(say('ticket.flow.details'));
     }
     const mediaId = wecom.state.addMedia(JPEG('los-light'), 'image/jpeg');
     expect((await engineer.deliver(engineer.imageXml(mediaId))).reply?.content).toBe(
       `${say('ticket.flow.photoAdded', { count: 1 })}\n${say('ticket.flow.submitHint')}`,
     );
     // An LOID-like token is not an order number: it is part of the description.
-    expect(await send(engineer, 'LOID0012345678')).toBe(say('ticket.flow.textAdded'));
-    expect(await send(engineer, '工单 2026113000123')).toBe(
+    expect(await sendText(engineer, 'LOID0012345678')).toBe(say('ticket.flow.textAdded'));
+    expect(await sendText(engineer, '工单 2026113000123')).toBe(
       say('ticket.flow.orderNoted', { orderNo: '2026113000123' }),
     );
-    const submitted = await send(engineer, '提交');
+    const submitted = await sendText(engineer, '提交');
     const refNo = /TW\d{8}-\d{4}/.exec(submitted)?.[0] ?? '';
     expect(submitted).toBe(say('ticket.flow.submitted.question', { refNo }));
     ticket = await manager().findOneByOrFail(Ticket, { refNo });
@@ -213,9 +166,9 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     expect(sms.body).toContain('13700003001');
     expect(twilio.to('+8613700001002')).toHaveLength(0); // off duty
     expect(pushesTo('desk-wangfang').some((text) => text.includes(refNo))).toBe(false); // not urgent
-    expect(await send(engineer, '我的')).toContain(`提问 ${refNo}`);
+    expect(await sendText(engineer, '我的')).toContain(`提问 ${refNo}`);
     // Nothing to confirm before an answer: the engineer is told so, and nothing changes.
-    expect(await send(engineer, '已解决')).toBe(say('ticket.followUp.notAnswered', { refNo }));
+    expect(await sendText(engineer, '已解决')).toBe(say('ticket.followUp.notAnswered', { refNo }));
     expect((await reload(ticket)).status).toBe('new');
   });
 
@@ -251,7 +204,7 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
       say('ticket.followUp.answered', { refNo: ticket.refNo }),
     );
     // …and text sent afterwards joins the thread too.
-    expect(await send(engineer, '华为 HG8245，光功率 -26dBm')).toBe(
+    expect(await sendText(engineer, '华为 HG8245，光功率 -26dBm')).toBe(
       say('ticket.followUp.added', { refNo: ticket.refNo }),
     );
     const before = ticket.resolutionDueAt.getTime();
@@ -325,7 +278,7 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
       '已远程复位分光器端口',
     );
     // "Still not working" after an answer reaches whoever handles it.
-    expect(await send(bot.client('wangqiang'), '还是红灯')).toBe(
+    expect(await sendText(bot.client('wangqiang'), '还是红灯')).toBe(
       say('ticket.followUp.added', { refNo: ticket.refNo }),
     );
     await eventually(() => twilio.to('+8613700004002').find((m) => m.body.includes('还是红灯')));
@@ -334,7 +287,7 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
     await eventually(() => pushesTo('wangqiang').find((text) => text.includes('已处理完毕')));
 
     const engineer = bot.client('wangqiang');
-    expect(await send(engineer, '未解决，光猫还是 LOS 红灯')).toBe(
+    expect(await sendText(engineer, '未解决，光猫还是 LOS 红灯')).toBe(
       say('ticket.followUp.reopened', { refNo: ticket.refNo }),
     );
     ticket = await reload(ticket);
@@ -350,11 +303,13 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
 
     const desk = await signedIn(winner);
     expect((await act(desk, ticket, 'resolve', { body: '用户更换网线后恢复正常' })).status).toBe(302);
-    expect(await send(engineer, '已解决')).toBe(say('ticket.followUp.confirmed', { refNo: ticket.refNo }));
+    expect(await sendText(engineer, '已解决')).toBe(
+      say('ticket.followUp.confirmed', { refNo: ticket.refNo }),
+    );
     ticket = await reload(ticket);
     expect(ticket.status).toBe('archived');
     expect(ticket.archivedAt).not.toBeNull();
-    expect(await send(engineer, '我的')).not.toContain(ticket.refNo);
+    expect(await sendText(engineer, '我的')).not.toContain(ticket.refNo);
     const types = (
       await manager().find(TicketMessage, { where: { ticketId: ticket.id }, order: { id: 'ASC' } })
     ).map((message) => message.type);
@@ -378,9 +333,9 @@ describe('questions and on-site support, tier 1 → 2 → 3', () => {
 
   it('sends an urgent on-site support request to the desk by SMS and WeCom at once', async () => {
     const engineer = bot.client('wangqiang');
-    if ((await send(engineer, '支撑 用户家光功率 -28dBm 无法开通')) !== say('ticket.flow.details'))
-      expect(await send(engineer, '0')).toBe(say('ticket.flow.details'));
-    const refNo = /ZC\d{8}-\d{4}/.exec(await send(engineer, '提交'))?.[0] ?? '';
+    if ((await sendText(engineer, '支撑 用户家光功率 -28dBm 无法开通')) !== say('ticket.flow.details'))
+      expect(await sendText(engineer, '0')).toBe(say('ticket.flow.details'));
+    const refNo = /ZC\d{8}-\d{4}/.exec(await sendText(engineer, '提交'))?.[0] ?? '';
     expect(refNo).not.toBe('');
     await eventually(() => pushesTo('desk-wangfang').find((text) => text.includes(refNo)));
     await eventually(() => twilio.to('+8613700001001').find((m) => m.body.includes(refNo)));

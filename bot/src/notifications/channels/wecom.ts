@@ -1,6 +1,6 @@
 import {
+  InvalidRecipientListError,
   MAX_DUPLICATE_CHECK_SECONDS,
-  MAX_USERS_PER_SEND,
   WecomApiError,
   type OutboundMessage,
   type SendOptions,
@@ -84,13 +84,6 @@ export class WecomPushChannel implements NotificationChannel {
    */
   async sendBatch(addresses: readonly string[], message: RenderedNotification): Promise<BatchSendOutcome> {
     if (!this.sendToMany) throw new PermanentSendError('no batch sender configured for WeCom');
-    // A batch WeCom could never take is refused for good here, not retried as if WeCom were down.
-    if (addresses.length === 0 || addresses.length > MAX_USERS_PER_SEND)
-      throw new PermanentSendError(
-        `message/send takes 1 to ${MAX_USERS_PER_SEND} members, not ${addresses.length}`,
-      );
-    if (addresses.some((address) => address === '' || address.includes('|')))
-      throw new PermanentSendError('a WeCom UserID in the batch is empty or contains "|"');
     const parts = message.wecom ?? [{ msgtype: 'text' as const, text: { content: message.text } }];
     // A stored photo would be uploaded afresh each time, making a resend a different request.
     if (parts.some((part) => part.msgtype === 'image'))
@@ -106,6 +99,9 @@ export class WecomPushChannel implements NotificationChannel {
         lastId = result.msgId ?? lastId;
       }
     } catch (error) {
+      // A member list WeCom could never take (the API client checks it before the first call) is refused
+      // for good, not retried as if WeCom were down.
+      if (error instanceof InvalidRecipientListError) throw new PermanentSendError(error.message);
       if (error instanceof WecomApiError && error.errcode === ALL_RECIPIENTS_INVALID)
         return { providerId: 'none', providerStatus: 'invalid', invalidAddresses: [...addresses] };
       if (error instanceof WecomApiError && PERMANENT_ERRCODES.has(error.errcode))
